@@ -1,0 +1,2 @@
+/** Tracing for gRPC clients. */
+package dev.acitrace.grpc.client;

@@ -1,0 +1,6 @@
+/** Tracing for gRPC clients. */
+module dev.acitrace.grpc.client {
+  requires transitive dev.acitrace.grpc;
+
+  exports dev.acitrace.grpc.client;
+}

@@ -1,0 +1,2 @@
+/** gRPC glue shared by the client and server interceptors. */
+package dev.acitrace.grpc;

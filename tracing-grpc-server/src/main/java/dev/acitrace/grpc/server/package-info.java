@@ -1,0 +1,2 @@
+/** Tracing for gRPC servers. */
+package dev.acitrace.grpc.server;
