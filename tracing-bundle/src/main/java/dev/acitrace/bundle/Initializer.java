@@ -48,7 +48,7 @@ final class Initializer {
   static final AttributeKey<String> DEPLOYMENT_ENVIRONMENT =
       AttributeKey.stringKey("deployment.environment");
 
-  private static final Pattern OTEL_KEY = Pattern.compile("otel\\.[a-z0-9_.\\-]+");
+  private static final Pattern OTEL_KEY = Pattern.compile("otel\\.[a-z0-9_.\\-]++(?! \\()");
 
   private final TracingSettings settings;
   private List<ExporterProvider> providers = List.of();
@@ -161,8 +161,7 @@ final class Initializer {
     try {
       return builder.addSpanProcessor(processor.build());
     } catch (IllegalArgumentException e) {
-      throw new TracingConfigurationException("otel.bsp.* (OTEL_BSP_*): " + e.getMessage()
-          + " (otel.bsp.max.export.batch.size must not exceed otel.bsp.max.queue.size)", e);
+      throw new TracingConfigurationException("otel.bsp.* (OTEL_BSP_*): " + e.getMessage(), e);
     }
   }
 

@@ -50,6 +50,32 @@ public final class OtelConfig implements TracingConfig {
     return DefaultConfigProperties.createFromMap(known);
   }
 
+  /**
+   * The OTLP settings that are set, as {@code key (ENV)='value'}: those whose name appears in
+   * {@code message} ("endpoint", "protocol", ...), or all of them when none does.
+   */
+  static String describeOtlpSettings(ConfigProperties properties, String message) {
+    String lower = message.toLowerCase(java.util.Locale.ROOT);
+    List<String> all = new java.util.ArrayList<>();
+    List<String> mentioned = new java.util.ArrayList<>();
+    for (String suffix : OTLP_SUFFIXES) {
+      for (String key : List.of("otel.exporter.otlp." + suffix, "otel.exporter.otlp.traces." + suffix)) {
+        String value = properties.getString(key);
+        if (value == null) {
+          continue;
+        }
+        String described = key + " (" + TracingConfig.toEnvironmentName(key) + ")='" + value + "'";
+        all.add(described);
+        String word = suffix.contains(".") ? suffix.substring(suffix.indexOf('.') + 1) : suffix;
+        if (lower.contains(word) || (suffix.equals("compression") && lower.contains("compress"))) {
+          mentioned.add(described);
+        }
+      }
+    }
+    List<String> shown = mentioned.isEmpty() ? all : mentioned;
+    return shown.isEmpty() ? "no OTLP settings are set" : "OTLP settings: " + String.join(", ", shown);
+  }
+
   private static void copy(TracingConfig config, String key, Map<String, String> into) {
     String value = config.get(key);
     if (value != null) {

@@ -38,7 +38,14 @@ public final class OtlpExporterProvider implements ExporterProvider {
   @Override
   public SpanExporter create(TracingConfig config) {
     ConfigProperties properties = OtelConfig.asConfigProperties(config);
-    return openTelemetryProvider().createExporter(properties);
+    try {
+      return openTelemetryProvider().createExporter(properties);
+    } catch (RuntimeException e) {
+      // OpenTelemetry's messages say what is wrong ("OTLP endpoint must be a valid URL: ...") but often
+      // not which setting: name the OTLP settings the message is about, with their values.
+      throw new IllegalArgumentException(e.getMessage() + "; " + OtelConfig.describeOtlpSettings(properties,
+          String.valueOf(e.getMessage())), e);
+    }
   }
 
   private static ConfigurableSpanExporterProvider openTelemetryProvider() {
