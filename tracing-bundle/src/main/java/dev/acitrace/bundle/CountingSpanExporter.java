@@ -80,7 +80,16 @@ final class CountingSpanExporter implements SpanExporter {
     logger.log(Level.WARNING,
         "spans are being lost: " + failed.get() + " failed to export, " + dropped.getAsLong()
             + " dropped (queue full), " + exported.get() + " exported so far; is the collector reachable?"
-            + (cause == null ? "" : " Last error: " + cause));
+            + (cause == null ? "" : " Last error: " + describe(cause)));
+  }
+
+  // OpenTelemetry's export exceptions carry the reason in their cause, not their own message.
+  private static String describe(Throwable error) {
+    Throwable shown = error;
+    while (shown.getMessage() == null && shown.getCause() != null) {
+      shown = shown.getCause();
+    }
+    return shown.getClass().getSimpleName() + ": " + shown.getMessage();
   }
 
   @Override
