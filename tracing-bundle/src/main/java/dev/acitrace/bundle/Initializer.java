@@ -51,11 +51,12 @@ final class Initializer {
   private static final Pattern OTEL_KEY = Pattern.compile("otel\\.[a-z0-9_.\\-]++(?! \\()");
 
   private final TracingSettings settings;
-  private List<ExporterProvider> providers = List.of();
-  private List<String> exporterNames = List.of();
-  private CountingSpanExporter exporter;
-  private SpanProcessorMeter meter;
-  private Resource resource = Resource.empty();
+  // Written while autoconfigure builds the SDK, read afterwards from any thread through the handle.
+  private volatile List<ExporterProvider> providers = List.of();
+  private volatile List<String> exporterNames = List.of();
+  private volatile CountingSpanExporter exporter;
+  private volatile SpanProcessorMeter meter;
+  private volatile Resource resource = Resource.empty();
 
   Initializer(TracingSettings settings) {
     this.settings = settings;

@@ -107,6 +107,10 @@ public final class TracingHandle implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
+  Thread shutdownHookThread() {
+    return shutdownHook;
+  }
+
   private void removeShutdownHook() {
     Thread hook = shutdownHook;
     if (hook == null || Thread.currentThread() == hook) {

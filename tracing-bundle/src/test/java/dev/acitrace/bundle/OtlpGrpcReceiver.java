@@ -31,6 +31,8 @@ final class OtlpGrpcReceiver implements AutoCloseable {
   private final List<Metadata> headers = new CopyOnWriteArrayList<>();
   private final Server server;
   private volatile boolean blackHole;
+  private final java.util.concurrent.atomic.AtomicInteger unavailable = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
 
   OtlpGrpcReceiver() throws IOException {
     TraceServiceGrpc.TraceServiceImplBase service = new TraceServiceGrpc.TraceServiceImplBase() {
@@ -39,6 +41,11 @@ final class OtlpGrpcReceiver implements AutoCloseable {
           StreamObserver<ExportTraceServiceResponse> responses) {
         if (blackHole) {
           return; // never answer: the client's deadline has to end the call
+        }
+        calls.incrementAndGet();
+        if (unavailable.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          responses.onError(io.grpc.Status.UNAVAILABLE.withDescription("warming up").asRuntimeException());
+          return;
         }
         received.addAll(request.getResourceSpansList());
         responses.onNext(ExportTraceServiceResponse.getDefaultInstance());
@@ -70,6 +77,16 @@ final class OtlpGrpcReceiver implements AutoCloseable {
 
   void blackHole(boolean blackHole) {
     this.blackHole = blackHole;
+  }
+
+  /** The next {@code count} export calls fail with UNAVAILABLE (retryable in OTLP). */
+  void failNext(int count) {
+    unavailable.set(count);
+  }
+
+  /** Export calls answered (successfully or not), black-holed ones excepted. */
+  int calls() {
+    return calls.get();
   }
 
   List<ReceivedSpan> spans() {

@@ -7,7 +7,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 /**
  * {@code console}: prints each finished trace to standard output as an indented tree, for people
  * reading a terminal. {@code acitrace.console.max.traces} bounds how many unfinished traces are held
- * (default {@value ConsoleSpanExporter#DEFAULT_MAX_TRACES}).
+ * (default 1024).
  */
 public final class ConsoleExporterProvider implements ExporterProvider {
 
