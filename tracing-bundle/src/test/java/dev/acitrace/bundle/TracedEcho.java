@@ -88,11 +88,6 @@ final class TracedEcho implements AutoCloseable {
 
   private static final TextMapGetter<Metadata> GETTER = new TextMapGetter<>() {
     @Override
-    public Iterable<String> keys(Metadata carrier) {
-      return carrier.keys();
-    }
-
-    @Override
     public String get(Metadata carrier, String key) {
       return carrier == null ? null : carrier.get(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
     }
