@@ -1,0 +1,109 @@
+package dev.acitrace.bundle;
+
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Counts what the exporters accepted and what they failed, and says so in the log at most once per
+ * {@link #LOG_INTERVAL_NANOS}: a collector that is down must be visible without flooding the log.
+ * Runs on the batch processor's worker thread, never on a traced call's.
+ */
+final class CountingSpanExporter implements SpanExporter {
+
+  private static final Logger logger = Logger.getLogger(Tracing.class.getName());
+  static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  private final SpanExporter delegate;
+  private final LongSupplier dropped;
+  private final AtomicLong exported = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final Object logLock = new Object();
+  private long lastLogNanos; // guarded by logLock
+  private boolean loggedOnce; // guarded by logLock
+  private long loggedLost; // guarded by logLock
+
+  CountingSpanExporter(SpanExporter delegate, LongSupplier dropped) {
+    this.delegate = delegate;
+    this.dropped = dropped;
+  }
+
+  long exported() {
+    return exported.get();
+  }
+
+  long failed() {
+    return failed.get();
+  }
+
+  @Override
+  public CompletableResultCode export(Collection<SpanData> spans) {
+    int count = spans.size();
+    CompletableResultCode result;
+    try {
+      result = delegate.export(spans);
+    } catch (RuntimeException e) {
+      // A broken exporter must not kill the worker thread; count and report it like any failure.
+      failed.addAndGet(count);
+      report(e);
+      return CompletableResultCode.ofExceptionalFailure(e);
+    }
+    result.whenComplete(() -> {
+      if (result.isSuccess()) {
+        exported.addAndGet(count);
+      } else {
+        failed.addAndGet(count);
+      }
+      report(result.getFailureThrowable());
+    });
+    return result;
+  }
+
+  /** Logs lost spans, at most once per interval; the first loss is logged at once. */
+  private void report(Throwable cause) {
+    long lost = failed.get() + dropped.getAsLong();
+    long now = System.nanoTime();
+    synchronized (logLock) {
+      if (lost == loggedLost || (loggedOnce && now - lastLogNanos < LOG_INTERVAL_NANOS)) {
+        return;
+      }
+      loggedOnce = true;
+      lastLogNanos = now;
+      loggedLost = lost;
+    }
+    logger.log(Level.WARNING,
+        "spans are being lost: " + failed.get() + " failed to export, " + dropped.getAsLong()
+            + " dropped (queue full), " + exported.get() + " exported so far; is the collector reachable?"
+            + (cause == null ? "" : " Last error: " + describe(cause)));
+  }
+
+  // OpenTelemetry's export exceptions carry the reason in their cause, not their own message.
+  private static String describe(Throwable error) {
+    Throwable shown = error;
+    while (shown.getMessage() == null && shown.getCause() != null) {
+      shown = shown.getCause();
+    }
+    return shown.getClass().getSimpleName() + ": " + shown.getMessage();
+  }
+
+  @Override
+  public CompletableResultCode flush() {
+    return delegate.flush();
+  }
+
+  @Override
+  public CompletableResultCode shutdown() {
+    return delegate.shutdown();
+  }
+
+  @Override
+  public String toString() {
+    return "CountingSpanExporter{" + delegate + "}";
+  }
+}

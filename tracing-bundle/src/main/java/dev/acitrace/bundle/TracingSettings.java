@@ -1,0 +1,183 @@
+package dev.acitrace.bundle;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Explicit settings for {@link Tracing#init(TracingSettings)}. Everything set here wins over the
+ * environment ({@code OTEL_*} variables, {@code otel.*} system properties); everything left unset comes
+ * from it, with acitrace's defaults below OpenTelemetry's standard configuration.
+ *
+ * <pre>{@code
+ * TracingHandle tracing = Tracing.init(TracingSettings.builder()
+ *     .serviceName("snapshotter")
+ *     .exporters("console")
+ *     .build());
+ * }</pre>
+ */
+public final class TracingSettings {
+
+  /** How long closing the handle waits for pending spans by default. */
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+  private static final TracingSettings DEFAULTS = builder().build();
+
+  private final Map<String, String> properties;
+  private final String environment;
+  private final boolean registerGlobal;
+  private final boolean shutdownHook;
+  private final Duration shutdownTimeout;
+
+  private TracingSettings(Builder builder) {
+    this.properties = Collections.unmodifiableMap(new LinkedHashMap<>(builder.properties));
+    this.environment = builder.environment;
+    this.registerGlobal = builder.registerGlobal;
+    this.shutdownHook = builder.shutdownHook;
+    this.shutdownTimeout = builder.shutdownTimeout;
+  }
+
+  /** Nothing overridden: configuration comes from the environment alone. */
+  public static TracingSettings defaults() {
+    return DEFAULTS;
+  }
+
+  /** A builder with nothing overridden. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The {@code otel.*} / {@code acitrace.*} properties that override the environment. */
+  public Map<String, String> properties() {
+    return properties;
+  }
+
+  /** The deployment environment set in code, or {@code null} to read {@code ENVIRONMENT}. */
+  public String environment() {
+    return environment;
+  }
+
+  /** Whether the SDK becomes {@link io.opentelemetry.api.GlobalOpenTelemetry}. */
+  public boolean registerGlobal() {
+    return registerGlobal;
+  }
+
+  /** Whether a JVM shutdown hook closes the handle. */
+  public boolean shutdownHook() {
+    return shutdownHook;
+  }
+
+  /** The bound on flushing and shutting down when the handle closes. */
+  public Duration shutdownTimeout() {
+    return shutdownTimeout;
+  }
+
+  @Override
+  public String toString() {
+    return "TracingSettings{properties=" + properties + ", environment=" + environment
+        + ", registerGlobal=" + registerGlobal + ", shutdownHook=" + shutdownHook
+        + ", shutdownTimeout=" + shutdownTimeout + "}";
+  }
+
+  /** Builds {@link TracingSettings}; every setter fails fast on a null or blank argument. */
+  public static final class Builder {
+    private final Map<String, String> properties = new LinkedHashMap<>();
+    private String environment;
+    private boolean registerGlobal = true;
+    private boolean shutdownHook = true;
+    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+
+    private Builder() {}
+
+    /** The service name ({@code otel.service.name}); wins over {@code service.name} in resource attributes. */
+    public Builder serviceName(String serviceName) {
+      return property("otel.service.name", nonBlank(serviceName, "serviceName"));
+    }
+
+    /**
+     * The deployment environment, recorded as the {@code deployment.environment.name} resource attribute;
+     * wins over {@code ENVIRONMENT} and {@code OTEL_RESOURCE_ATTRIBUTES}.
+     */
+    public Builder environment(String environment) {
+      this.environment = nonBlank(environment, "environment");
+      return this;
+    }
+
+    /** The OTLP endpoint ({@code otel.exporter.otlp.endpoint}), e.g. {@code http://collector:4317}. */
+    public Builder endpoint(String endpoint) {
+      return property("otel.exporter.otlp.endpoint", nonBlank(endpoint, "endpoint"));
+    }
+
+    /** The exporters by provider name ({@code otel.traces.exporter}), e.g. {@code "otlp", "console"}. */
+    public Builder exporters(String... names) {
+      requireNonNull(names, "names");
+      if (names.length == 0) {
+        throw new IllegalArgumentException("names: at least one exporter name is required (or \"none\")");
+      }
+      StringBuilder list = new StringBuilder();
+      for (String name : names) {
+        list.append(list.length() == 0 ? "" : ",").append(nonBlank(name, "names[]"));
+      }
+      return property("otel.traces.exporter", list.toString());
+    }
+
+    /** The exporters by provider name ({@code otel.traces.exporter}). */
+    public Builder exporters(List<String> names) {
+      return exporters(requireNonNull(names, "names").toArray(new String[0]));
+    }
+
+    /**
+     * Any configuration property, as its system-property form ({@code otel.traces.sampler},
+     * {@code otel.bsp.max.queue.size}, {@code acitrace.console.max.traces}, ...); wins over the environment.
+     */
+    public Builder property(String key, String value) {
+      properties.put(nonBlank(key, "key"), requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Several properties at once; see {@link #property(String, String)}. */
+    public Builder properties(Map<String, String> properties) {
+      requireNonNull(properties, "properties").forEach(this::property);
+      return this;
+    }
+
+    /** Whether the SDK is registered as {@link io.opentelemetry.api.GlobalOpenTelemetry}; default true. */
+    public Builder registerGlobal(boolean registerGlobal) {
+      this.registerGlobal = registerGlobal;
+      return this;
+    }
+
+    /** Whether a JVM shutdown hook flushes and shuts tracing down; default true. */
+    public Builder shutdownHook(boolean shutdownHook) {
+      this.shutdownHook = shutdownHook;
+      return this;
+    }
+
+    /** The bound on flushing and shutting down at close; default {@link #DEFAULT_SHUTDOWN_TIMEOUT}. */
+    public Builder shutdownTimeout(Duration shutdownTimeout) {
+      requireNonNull(shutdownTimeout, "shutdownTimeout");
+      if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
+        throw new IllegalArgumentException("shutdownTimeout must be positive: " + shutdownTimeout);
+      }
+      this.shutdownTimeout = shutdownTimeout;
+      return this;
+    }
+
+    /** The settings. */
+    public TracingSettings build() {
+      return new TracingSettings(this);
+    }
+
+    private static String nonBlank(String value, String name) {
+      requireNonNull(value, name);
+      if (value.isBlank()) {
+        throw new IllegalArgumentException(name + " must not be blank");
+      }
+      return value.trim();
+    }
+  }
+}

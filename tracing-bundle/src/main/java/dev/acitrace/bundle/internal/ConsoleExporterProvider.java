@@ -1,0 +1,41 @@
+package dev.acitrace.bundle.internal;
+
+import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.spi.ExporterProvider;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+
+/**
+ * {@code console}: prints each finished trace to standard output as an indented tree, for people
+ * reading a terminal. {@code acitrace.console.max.traces} bounds how many unfinished traces are held
+ * (default 1024).
+ */
+public final class ConsoleExporterProvider implements ExporterProvider {
+
+  /** The provider's name. */
+  public static final String NAME = "console";
+
+  /** The configuration key bounding the traces held until their local root ends. */
+  public static final String MAX_TRACES_KEY = "acitrace.console.max.traces";
+
+  /** For {@link java.util.ServiceLoader}. */
+  public ConsoleExporterProvider() {}
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public int order() {
+    return 20;
+  }
+
+  @Override
+  public SpanExporter create(TracingConfig config) {
+    int maxTraces = config.getInt(MAX_TRACES_KEY, ConsoleSpanExporter.DEFAULT_MAX_TRACES);
+    if (maxTraces < 1) {
+      throw new IllegalArgumentException(MAX_TRACES_KEY + ": expected a positive integer, got " + maxTraces);
+    }
+    return new ConsoleSpanExporter(System.out, maxTraces);
+  }
+}

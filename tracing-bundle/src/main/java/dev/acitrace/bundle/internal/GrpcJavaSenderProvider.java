@@ -1,0 +1,279 @@
+package dev.acitrace.bundle.internal;
+
+import io.grpc.CallOptions;
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientCall;
+import io.grpc.CompressorRegistry;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.Compressor;
+import io.opentelemetry.sdk.common.export.GrpcResponse;
+import io.opentelemetry.sdk.common.export.GrpcSender;
+import io.opentelemetry.sdk.common.export.GrpcSenderConfig;
+import io.opentelemetry.sdk.common.export.GrpcSenderProvider;
+import io.opentelemetry.sdk.common.export.GrpcStatusCode;
+import io.opentelemetry.sdk.common.export.MessageWriter;
+import io.opentelemetry.sdk.common.export.RetryPolicy;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * OpenTelemetry's OTLP/gRPC exporter, sending over a grpc-java channel (Netty, shaded) instead of
+ * okhttp. {@code OtlpGrpcSpanExporter} finds this class through the public
+ * {@link GrpcSenderProvider} SPI; with several providers present, the system property
+ * {@code io.opentelemetry.sdk.common.export.GrpcSenderProvider} names the one to use.
+ *
+ * <p>{@code http://} endpoints are plaintext (h2c), {@code https://} use TLS with the exporter's trust
+ * manager when one is configured ({@code otel.exporter.otlp.certificate}) or the JDK's otherwise.
+ * Compression, per-call timeout, headers and the retry policy of the exporter are honoured; retries are
+ * grpc-java's own, configured from the exporter's {@link RetryPolicy} through a service config.
+ */
+public final class GrpcJavaSenderProvider implements GrpcSenderProvider {
+
+  /** For {@link java.util.ServiceLoader}. */
+  public GrpcJavaSenderProvider() {}
+
+  @Override
+  public GrpcSender createSender(GrpcSenderConfig config) {
+    return new Sender(config);
+  }
+
+  // The OTLP status codes a client retries (OTLP specification, "Failures" for OTLP/gRPC).
+  private static final List<String> RETRYABLE_CODES =
+      List.of("CANCELLED", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "ABORTED", "OUT_OF_RANGE",
+          "UNAVAILABLE", "DATA_LOSS");
+
+  private static final MethodDescriptor.Marshaller<byte[]> RESPONSE_MARSHALLER =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try (stream) {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+
+  private static final MethodDescriptor.Marshaller<MessageWriter> REQUEST_MARSHALLER =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(MessageWriter writer) {
+          // The exporter hands us a writer that knows its size: serialize once, straight into an array
+          // of that size; grpc-java frames it (and compresses it when asked).
+          ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(32, writer.getContentLength()));
+          try {
+            writer.writeMessage(out);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          return new ByteArrayInputStream(out.toByteArray());
+        }
+
+        @Override
+        public MessageWriter parse(InputStream stream) {
+          throw new UnsupportedOperationException("the OTLP sender never receives requests");
+        }
+      };
+
+  private static final class Sender implements GrpcSender {
+    private final ManagedChannel channel;
+    private final MethodDescriptor<MessageWriter, byte[]> method;
+    private final CallOptions callOptions;
+    private final GrpcSenderConfig config;
+
+    Sender(GrpcSenderConfig config) {
+      this.config = config;
+      URI endpoint = config.getEndpoint();
+      this.channel = newChannel(config, endpoint);
+      this.method = MethodDescriptor.<MessageWriter, byte[]>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName(config.getFullMethodName())
+          .setRequestMarshaller(REQUEST_MARSHALLER)
+          .setResponseMarshaller(RESPONSE_MARSHALLER)
+          .build();
+      CallOptions options = CallOptions.DEFAULT;
+      Compressor compressor = config.getCompressor();
+      if (compressor != null) {
+        options = options.withCompression(compressor.getEncoding());
+      }
+      this.callOptions = options;
+    }
+
+    @Override
+    public void send(MessageWriter request, Consumer<GrpcResponse> onResponse,
+        Consumer<Throwable> onError) {
+      Metadata headers = new Metadata();
+      Map<String, List<String>> configured = config.getHeadersSupplier().get();
+      if (configured != null) {
+        configured.forEach((name, values) -> {
+          Metadata.Key<String> key =
+              Metadata.Key.of(name.toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
+          values.forEach(value -> headers.put(key, value));
+        });
+      }
+      CallOptions options = callOptions;
+      long timeoutNanos = config.getTimeout().toNanos();
+      if (timeoutNanos > 0) {
+        options = options.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS);
+      }
+      ClientCall<MessageWriter, byte[]> call = channel.newCall(method, options);
+      try {
+        call.start(new ResponseListener(onResponse), headers);
+        call.request(1);
+        call.sendMessage(request);
+        call.halfClose();
+      } catch (RuntimeException e) {
+        call.cancel("failed to send the export request", e);
+        onError.accept(e);
+      }
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      // Graceful: the batch processor has already waited for its last export; anything still in flight
+      // finishes, and the channel's threads go away when it terminates.
+      channel.shutdown();
+      return CompletableResultCode.ofSuccess();
+    }
+  }
+
+  /** Hands grpc-java's outcome to the exporter: every gRPC status, OK or not, is a response. */
+  private static final class ResponseListener extends ClientCall.Listener<byte[]> {
+    private final Consumer<GrpcResponse> onResponse;
+    private byte[] message;
+
+    ResponseListener(Consumer<GrpcResponse> onResponse) {
+      this.onResponse = onResponse;
+    }
+
+    @Override
+    public void onMessage(byte[] message) {
+      this.message = message;
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      GrpcStatusCode code = GrpcStatusCode.fromValue(status.getCode().value());
+      String description = status.getDescription();
+      if (description == null && status.getCause() != null) {
+        description = status.getCause().toString();
+      }
+      onResponse.accept(new Response(code, description, status.isOk() ? message : null));
+    }
+  }
+
+  private record Response(GrpcStatusCode code, String description, byte[] body)
+      implements GrpcResponse {
+    @Override
+    public GrpcStatusCode getStatusCode() {
+      return code;
+    }
+
+    @Override
+    public String getStatusDescription() {
+      return description;
+    }
+
+    @Override
+    public byte[] getResponseMessage() {
+      return body;
+    }
+  }
+
+  private static ManagedChannel newChannel(GrpcSenderConfig config, URI endpoint) {
+    boolean tls = "https".equalsIgnoreCase(endpoint.getScheme());
+    int port = endpoint.getPort() != -1 ? endpoint.getPort() : tls ? 443 : 80;
+    NettyChannelBuilder builder =
+        NettyChannelBuilder.forAddress(endpoint.getHost(), port, credentials(config, tls));
+    long connectMillis = config.getConnectTimeout().toMillis();
+    if (connectMillis > 0) {
+      builder.withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMillis));
+    }
+    if (config.getExecutorService() != null) {
+      builder.executor(config.getExecutorService());
+    }
+    Compressor compressor = config.getCompressor();
+    if (compressor != null) {
+      CompressorRegistry registry = CompressorRegistry.newEmptyInstance();
+      registry.register(new CompressorAdapter(compressor));
+      builder.compressorRegistry(registry);
+    }
+    RetryPolicy retry = config.getRetryPolicy();
+    if (retry != null && retry.getMaxAttempts() > 1) {
+      builder.defaultServiceConfig(retryServiceConfig(config.getFullMethodName(), retry))
+          .maxRetryAttempts(retry.getMaxAttempts())
+          .enableRetry();
+    } else {
+      builder.disableRetry();
+    }
+    return builder.build();
+  }
+
+  private static ChannelCredentials credentials(GrpcSenderConfig config, boolean tls) {
+    if (!tls) {
+      return InsecureChannelCredentials.create();
+    }
+    TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder();
+    X509TrustManager trustManager = config.getTrustManager();
+    if (trustManager != null) {
+      builder.trustManager(trustManager);
+    }
+    return builder.build();
+  }
+
+  /** grpc-java's service config (its JSON shape, as maps) with one retry policy for the export method. */
+  private static Map<String, Object> retryServiceConfig(String fullMethodName, RetryPolicy retry) {
+    int slash = fullMethodName.lastIndexOf('/');
+    Map<String, Object> name = Map.of(
+        "service", fullMethodName.substring(0, slash),
+        "method", fullMethodName.substring(slash + 1));
+    Map<String, Object> policy = Map.of(
+        "maxAttempts", (double) retry.getMaxAttempts(),
+        "initialBackoff", seconds(retry.getInitialBackoff().toNanos()),
+        "maxBackoff", seconds(retry.getMaxBackoff().toNanos()),
+        "backoffMultiplier", retry.getBackoffMultiplier(),
+        "retryableStatusCodes", RETRYABLE_CODES);
+    return Map.of("methodConfig", List.of(Map.of("name", List.of(name), "retryPolicy", policy)));
+  }
+
+  private static String seconds(long nanos) {
+    return String.format(Locale.ROOT, "%.9fs", nanos / 1e9);
+  }
+
+  /** OpenTelemetry's compressor as a grpc-java one: grpc-java frames, OpenTelemetry compresses. */
+  private record CompressorAdapter(Compressor compressor) implements io.grpc.Compressor {
+    @Override
+    public String getMessageEncoding() {
+      return compressor.getEncoding();
+    }
+
+    @Override
+    public OutputStream compress(OutputStream os) throws IOException {
+      return compressor.compress(os);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package dev.acitrace.bundle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.acitrace.api.Providers;
+import dev.acitrace.api.spi.ExporterProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Provider discovery, run twice by the build: on the module path ({@code provides} in module-info) and on
+ * the classpath ({@code META-INF/services}, with {@code acitrace.test.classpath=true}).
+ */
+@Timeout(60)
+class ExporterDiscoveryTest {
+
+  private static final boolean CLASSPATH = Boolean.getBoolean("acitrace.test.classpath");
+
+  private static TracingSettings.Builder settings() {
+    return TracingSettings.builder().registerGlobal(false).shutdownHook(false);
+  }
+
+  @Test
+  void runsOnTheExpectedPath() {
+    assertThat(getClass().getModule().isNamed()).isEqualTo(!CLASSPATH);
+  }
+
+  @Test
+  void builtInExporterProviders_areDiscoveredInOrder() {
+    if (CLASSPATH) {
+      assertThat(Providers.names(ExporterProvider.class)).containsExactly("otlp", "console", "none", "recording");
+    } else {
+      assertThat(Providers.names(ExporterProvider.class)).containsExactly("otlp", "console", "none");
+    }
+  }
+
+  @Test
+  void testOnlyProvider_onTheClasspath_isUsedByName() {
+    if (!CLASSPATH) {
+      // test resources do not extend a named module's `provides`; see ModulePathLaunchTest
+      assertThat(Providers.names(ExporterProvider.class)).doesNotContain("recording");
+      return;
+    }
+    try (TracingHandle tracing = Tracing.init(settings().exporters("recording").build())) {
+      tracing.openTelemetry().getTracer("t").spanBuilder("picked-up").startSpan().end();
+      assertThat(tracing.flush()).isTrue();
+      assertThat(RecordingExporterProvider.EXPORTER.getFinishedSpanItems())
+          .extracting(SpanData::getName).containsExactly("picked-up");
+    }
+  }
+
+  @Test
+  void grpcSenderProvider_isFoundByTheOtlpExporter() throws Exception {
+    try (OtlpGrpcReceiver receiver = new OtlpGrpcReceiver()) {
+      try (TracingHandle tracing = Tracing.init(settings().endpoint(receiver.endpoint()).build())) {
+        tracing.openTelemetry().getTracer("t").spanBuilder("over-grpc-java").startSpan().end();
+        assertThat(tracing.flush()).isTrue();
+      }
+      assertThat(receiver.awaitSpans(1, Duration.ofSeconds(5)))
+          .extracting(ReceivedSpan::name).containsExactly("over-grpc-java");
+    }
+  }
+
+  @Test
+  void jdkHttpSender_isFoundByTheOtlpExporter() throws Exception {
+    try (OtlpHttpReceiver receiver = new OtlpHttpReceiver()) {
+      try (TracingHandle tracing = Tracing.init(settings().endpoint(receiver.endpoint())
+          .property("otel.exporter.otlp.protocol", "http/protobuf").build())) {
+        tracing.openTelemetry().getTracer("t").spanBuilder("over-jdk-http").startSpan().end();
+        assertThat(tracing.flush()).isTrue();
+      }
+      assertThat(receiver.spans()).extracting(ReceivedSpan::name).containsExactly("over-jdk-http");
+    }
+  }
+}

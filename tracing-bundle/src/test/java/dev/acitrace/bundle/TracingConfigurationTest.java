@@ -1,0 +1,323 @@
+package dev.acitrace.bundle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.sdk.resources.Resource;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One test per configuration variable that acitrace's code or defaults touch, and one per malformed
+ * value. Values are given the way {@code otel.*} system properties spell them, through
+ * {@link TracingSettings.Builder#property}: autoconfigure reads environment variables and system
+ * properties into the same keys, so this exercises the same path without mutating the environment.
+ */
+class TracingConfigurationTest {
+
+  private static TracingHandle init(Consumer<TracingSettings.Builder> configure) {
+    TracingSettings.Builder builder = TracingSettings.builder()
+        .registerGlobal(false).shutdownHook(false).exporters("none");
+    configure.accept(builder);
+    return Tracing.init(builder.build());
+  }
+
+  private static Resource resourceOf(Consumer<TracingSettings.Builder> configure) {
+    try (TracingHandle tracing = init(configure)) {
+      return tracing.resource();
+    }
+  }
+
+  private static String attribute(Resource resource, String key) {
+    return resource.getAttribute(io.opentelemetry.api.common.AttributeKey.stringKey(key));
+  }
+
+  // --- service name -----------------------------------------------------------------------------
+
+  @Test
+  void serviceName_unset_isTheOriginalsDefault() {
+    assertThat(attribute(resourceOf(b -> {}), "service.name")).isEqualTo("accelerated-container-image");
+  }
+
+  @Test
+  void otelServiceName_isUsed() {
+    assertThat(attribute(resourceOf(b -> b.property("otel.service.name", "snapshotter")), "service.name"))
+        .isEqualTo("snapshotter");
+  }
+
+  @Test
+  void otelServiceName_asSystemProperty_isUsed_andSettingsWinOverIt() {
+    System.setProperty("otel.service.name", "from-system-property");
+    try {
+      assertThat(attribute(resourceOf(b -> {}), "service.name")).isEqualTo("from-system-property");
+      assertThat(attribute(resourceOf(b -> b.serviceName("from-code")), "service.name"))
+          .isEqualTo("from-code");
+    } finally {
+      System.clearProperty("otel.service.name");
+    }
+  }
+
+  @Test
+  void otelResourceAttributes_serviceName_winsOverTheDefault() {
+    Resource resource = resourceOf(b -> b.property("otel.resource.attributes", "service.name=from-attrs,team=infra"));
+    assertThat(attribute(resource, "service.name")).isEqualTo("from-attrs");
+    assertThat(attribute(resource, "team")).isEqualTo("infra");
+  }
+
+  // --- ENVIRONMENT ------------------------------------------------------------------------------
+
+  @Test
+  void environment_becomesDeploymentEnvironmentName() {
+    assertThat(attribute(resourceOf(b -> b.property("environment", "staging")), "deployment.environment.name"))
+        .isEqualTo("staging");
+  }
+
+  @Test
+  void environment_unset_addsNoDeploymentEnvironment() {
+    assertThat(attribute(resourceOf(b -> {}), "deployment.environment.name")).isNull();
+  }
+
+  @Test
+  void otelResourceAttributes_deploymentEnvironmentName_winsOverEnvironment() {
+    Resource resource = resourceOf(b -> b.property("environment", "staging")
+        .property("otel.resource.attributes", "deployment.environment.name=prod"));
+    assertThat(attribute(resource, "deployment.environment.name")).isEqualTo("prod");
+  }
+
+  @Test
+  void otelResourceAttributes_legacyDeploymentEnvironment_winsOverEnvironment() {
+    Resource resource = resourceOf(b -> b.property("environment", "staging")
+        .property("otel.resource.attributes", "deployment.environment=prod"));
+    assertThat(attribute(resource, "deployment.environment.name")).isNull();
+    assertThat(attribute(resource, "deployment.environment")).isEqualTo("prod");
+  }
+
+  @Test
+  void settingsEnvironment_winsOverResourceAttributes() {
+    Resource resource = resourceOf(b -> b.environment("from-code")
+        .property("otel.resource.attributes", "deployment.environment.name=prod"));
+    assertThat(attribute(resource, "deployment.environment.name")).isEqualTo("from-code");
+  }
+
+  // --- exporters --------------------------------------------------------------------------------
+
+  @Test
+  void tracesExporter_unset_isOtlp() {
+    try (TracingHandle tracing = init(b -> b.property("otel.traces.exporter", ""))) {
+      assertThat(tracing.exporters()).containsExactly("otlp");
+    }
+  }
+
+  @Test
+  void tracesExporter_none_exportsNothingAndInstallsNoProcessor() {
+    try (TracingHandle tracing = init(b -> b.exporters("none"))) {
+      Span span = tracing.openTelemetry().getTracer("t").spanBuilder("s").startSpan();
+      // With no span processor the SDK does not even record it.
+      assertThat(span.isRecording()).isFalse();
+      span.end();
+      assertThat(tracing.exportStats()).isEqualTo(ExportStats.EMPTY);
+    }
+  }
+
+  @Test
+  void tracesExporter_unknownName_failsNamingVariableValueAndAvailableNames() {
+    assertThatThrownBy(() -> init(b -> b.exporters("otlp", "jaeger")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("otel.traces.exporter (OTEL_TRACES_EXPORTER)='otlp,jaeger'")
+        .hasMessageContaining("'jaeger'")
+        .hasMessageContaining("available: otlp, console, none");
+  }
+
+  @Test
+  void tracesExporter_noneWithOthers_fails() {
+    assertThatThrownBy(() -> init(b -> b.exporters("none", "console")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("OTEL_TRACES_EXPORTER")
+        .hasMessageContaining("'none' cannot be combined");
+  }
+
+  // --- OTLP endpoint and protocol ---------------------------------------------------------------
+
+  @Test
+  void otlpEndpoint_notAUrl_failsNamingVariableAndValue() {
+    assertThatThrownBy(() -> init(b -> b.exporters("otlp").endpoint("localhost:4317")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("otel.exporter.otlp.endpoint (OTEL_EXPORTER_OTLP_ENDPOINT)='localhost:4317'");
+  }
+
+  @Test
+  void otlpEndpoint_unsupportedScheme_failsNamingVariableAndValue() {
+    assertThatThrownBy(() -> init(b -> b.exporters("otlp").endpoint("ftp://collector:4317")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .hasMessageContaining("ftp://collector:4317");
+  }
+
+  @Test
+  void otlpProtocol_unknown_failsNamingVariableAndValue() {
+    assertThatThrownBy(() -> init(b -> b.exporters("otlp").property("otel.exporter.otlp.protocol", "thrift")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("OTEL_EXPORTER_OTLP_PROTOCOL")
+        .hasMessageContaining("thrift");
+  }
+
+  @Test
+  void otlpTimeout_malformed_failsNamingVariableAndValue() {
+    assertThatThrownBy(() -> init(b -> b.exporters("otlp").property("otel.exporter.otlp.timeout", "soon")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("OTEL_EXPORTER_OTLP_TIMEOUT")
+        .hasMessageContaining("soon");
+  }
+
+  @Test
+  void otlpCompression_unknown_failsNamingVariableAndValue() {
+    assertThatThrownBy(() -> init(b -> b.exporters("otlp").property("otel.exporter.otlp.compression", "brotli")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("OTEL_EXPORTER_OTLP_COMPRESSION")
+        .hasMessageContaining("brotli");
+  }
+
+  @Test
+  void otlpHeaders_malformed_failsNamingVariable() {
+    assertThatThrownBy(() -> init(b -> b.exporters("otlp").property("otel.exporter.otlp.headers", "no-equals-sign")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("OTEL_EXPORTER_OTLP_HEADERS")
+        .hasMessageContaining("no-equals-sign");
+  }
+
+  // --- sampler ----------------------------------------------------------------------------------
+
+  @Test
+  void sampler_alwaysOff_spansAreNotRecorded() {
+    try (TracingHandle tracing = init(b -> b.property("otel.traces.sampler", "always_off"))) {
+      assertThat(tracing.openTelemetry().getTracer("t").spanBuilder("s").startSpan().isRecording()).isFalse();
+    }
+  }
+
+  @Test
+  void sampler_traceIdRatioZero_spansAreNotSampled() {
+    try (TracingHandle tracing = init(b -> b.property("otel.traces.sampler", "traceidratio")
+        .property("otel.traces.sampler.arg", "0.0"))) {
+      Span span = tracing.openTelemetry().getTracer("t").spanBuilder("s").startSpan();
+      assertThat(span.getSpanContext().isSampled()).isFalse();
+    }
+  }
+
+  @Test
+  void sampler_ratioOutOfRange_failsNamingVariableAndValue() {
+    assertThatThrownBy(() -> init(b -> b.property("otel.traces.sampler", "parentbased_traceidratio")
+        .property("otel.traces.sampler.arg", "1.5")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("otel.traces.sampler.arg (OTEL_TRACES_SAMPLER_ARG)='1.5'")
+        .hasMessageContaining("between 0.0 and 1.0");
+  }
+
+  @Test
+  void sampler_ratioNotANumber_failsNamingVariableAndValue() {
+    assertThatThrownBy(() -> init(b -> b.property("otel.traces.sampler", "traceidratio")
+        .property("otel.traces.sampler.arg", "half")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("OTEL_TRACES_SAMPLER_ARG")
+        .hasMessageContaining("half");
+  }
+
+  @Test
+  void sampler_unknownName_failsNamingVariableAndValue() {
+    assertThatThrownBy(() -> init(b -> b.property("otel.traces.sampler", "sometimes")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("OTEL_TRACES_SAMPLER")
+        .hasMessageContaining("sometimes");
+  }
+
+  // --- propagators ------------------------------------------------------------------------------
+
+  @Test
+  void propagators_unset_areTraceContextAndBaggage() {
+    try (TracingHandle tracing = init(b -> {})) {
+      assertThat(tracing.openTelemetry().getPropagators().getTextMapPropagator().fields())
+          .containsExactlyInAnyOrder("traceparent", "tracestate", "baggage");
+    }
+  }
+
+  @Test
+  void propagators_set_replaceTheDefault() {
+    try (TracingHandle tracing = init(b -> b.property("otel.propagators", "tracecontext"))) {
+      assertThat(tracing.openTelemetry().getPropagators().getTextMapPropagator().fields())
+          .containsExactlyInAnyOrder("traceparent", "tracestate");
+    }
+  }
+
+  @Test
+  void propagators_unknown_failNamingVariableAndValue() {
+    assertThatThrownBy(() -> init(b -> b.property("otel.propagators", "tracecontext,xray-lambda")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("OTEL_PROPAGATORS")
+        .hasMessageContaining("xray-lambda");
+  }
+
+  // --- batch span processor ---------------------------------------------------------------------
+
+  @Test
+  void bspQueueSize_notPositive_failsNamingVariableAndValue() {
+    assertThatThrownBy(() -> init(b -> b.exporters("console").property("otel.bsp.max.queue.size", "0")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("otel.bsp.max.queue.size (OTEL_BSP_MAX_QUEUE_SIZE)='0'");
+  }
+
+  @Test
+  void bspScheduleDelay_malformed_failsNamingVariableAndValue() {
+    assertThatThrownBy(() -> init(b -> b.exporters("console").property("otel.bsp.schedule.delay", "often")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("OTEL_BSP_SCHEDULE_DELAY")
+        .hasMessageContaining("often");
+  }
+
+  // --- SDK switch and global registration -------------------------------------------------------
+
+  @Test
+  void sdkDisabled_spansAreNotRecorded() {
+    try (TracingHandle tracing = init(b -> b.exporters("console").property("otel.sdk.disabled", "true"))) {
+      assertThat(tracing.openTelemetry().getTracer("t").spanBuilder("s").startSpan().isRecording()).isFalse();
+      assertThat(tracing.exportStats()).isEqualTo(ExportStats.EMPTY);
+    }
+  }
+
+  @Test
+  void registerGlobal_true_makesItTheGlobalOpenTelemetry() {
+    GlobalOpenTelemetry.resetForTest();
+    try (TracingHandle tracing = init(b -> b.registerGlobal(true).exporters("console"))) {
+      Tracer global = GlobalOpenTelemetry.getTracer("t");
+      assertThat(global.spanBuilder("s").startSpan().isRecording()).isTrue();
+      assertThatThrownBy(() -> init(b -> b.registerGlobal(true))).isInstanceOf(IllegalStateException.class);
+    } finally {
+      GlobalOpenTelemetry.resetForTest();
+    }
+  }
+
+  @Test
+  void settings_invalidArguments_failNamingTheArgument() {
+    assertThatThrownBy(() -> TracingSettings.builder().serviceName(" "))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("serviceName");
+    assertThatThrownBy(() -> TracingSettings.builder().endpoint(null))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("endpoint");
+    assertThatThrownBy(() -> TracingSettings.builder().exporters())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("names");
+    assertThatThrownBy(() -> TracingSettings.builder().shutdownTimeout(java.time.Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shutdownTimeout");
+    assertThatThrownBy(() -> Tracing.init(null))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("settings");
+  }
+
+  @Test
+  void close_isIdempotent_andKeepsTheFinalStats() {
+    TracingHandle tracing = init(b -> b.exporters("console"));
+    tracing.openTelemetry().getTracer("t").spanBuilder("s").startSpan().end();
+    tracing.close();
+    tracing.close();
+    assertThat(tracing.exportStats().exportedSpans()).isEqualTo(1);
+    assertThat(tracing.toString()).contains("closed");
+  }
+}

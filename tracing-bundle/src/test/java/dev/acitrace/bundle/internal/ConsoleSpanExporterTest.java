@@ -1,0 +1,117 @@
+package dev.acitrace.bundle.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.trace.TestSpanData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.data.StatusData;
+import io.opentelemetry.api.trace.StatusCode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConsoleSpanExporterTest {
+
+  private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+  private static final String OTHER_TRACE = "0af7651916cd43dd8448eb211c80319c";
+  private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+  private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+
+  private String printed() {
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  private static SpanData span(String traceId, String spanId, SpanContext parent, String name, SpanKind kind,
+      long startMillis, long endMillis, StatusData status, Attributes attributes) {
+    return TestSpanData.builder()
+        .setSpanContext(SpanContext.create(traceId, spanId, TraceFlags.getSampled(), TraceState.getDefault()))
+        .setParentSpanContext(parent)
+        .setName(name).setKind(kind)
+        .setStartEpochNanos(startMillis * 1_000_000).setEndEpochNanos(endMillis * 1_000_000)
+        .setHasEnded(true).setStatus(status).setAttributes(attributes)
+        .setResource(Resource.getDefault().merge(Resource.create(
+            Attributes.of(io.opentelemetry.api.common.AttributeKey.stringKey("service.name"), "svc"))))
+        .build();
+  }
+
+  private static SpanContext parent(String traceId, String spanId, boolean remote) {
+    return remote
+        ? SpanContext.createFromRemoteParent(traceId, spanId, TraceFlags.getSampled(), TraceState.getDefault())
+        : SpanContext.create(traceId, spanId, TraceFlags.getSampled(), TraceState.getDefault());
+  }
+
+  @Test
+  void trace_printedAsIndentedTree_whenItsLocalRootEnds() {
+    ConsoleSpanExporter exporter = new ConsoleSpanExporter(out, 10);
+    SpanData root = span(TRACE, "0000000000000001", SpanContext.getInvalid(), "snapshots/Prepare",
+        SpanKind.SERVER, 0, 12, StatusData.unset(),
+        Attributes.builder().put("rpc.system", "grpc").put("rpc.method", "Prepare").build());
+    SpanData child = span(TRACE, "0000000000000002", parent(TRACE, "0000000000000001", false), "mount",
+        SpanKind.INTERNAL, 1, 3, StatusData.create(StatusCode.ERROR, "disk full"), Attributes.empty());
+    SpanData grandchild = span(TRACE, "0000000000000003", parent(TRACE, "0000000000000002", false), "stat",
+        SpanKind.CLIENT, 2, 2, StatusData.ok(), Attributes.empty());
+    SpanData sibling = span(TRACE, "0000000000000004", parent(TRACE, "0000000000000001", false), "commit",
+        SpanKind.INTERNAL, 4, 5, StatusData.unset(), Attributes.empty());
+
+    exporter.export(List.of(grandchild, child, sibling));
+    assertThat(printed()).as("nothing before the local root ends").isEmpty();
+    exporter.export(List.of(root));
+
+    assertThat(printed()).isEqualTo(
+        "trace " + TRACE + " (service svc, 4 spans)\n"
+            + "└─ snapshots/Prepare SERVER 12.00 ms OK rpc.method=Prepare rpc.system=grpc\n"
+            + "   ├─ mount INTERNAL 2.00 ms ERROR (disk full)\n"
+            + "   │  └─ stat CLIENT 0 us OK\n"
+            + "   └─ commit INTERNAL 1.00 ms OK\n");
+  }
+
+  @Test
+  void serverSpanWithRemoteParent_isALocalRoot() {
+    ConsoleSpanExporter exporter = new ConsoleSpanExporter(out, 10);
+    exporter.export(List.of(span(TRACE, "0000000000000005", parent(TRACE, "00000000000000aa", true),
+        "pkg.Svc/Call", SpanKind.SERVER, 0, 1, StatusData.unset(), Attributes.empty())));
+    assertThat(printed()).contains("└─ pkg.Svc/Call SERVER 1.00 ms OK parent=00000000000000aa(remote)");
+  }
+
+  @Test
+  void unfinishedTraces_areBounded_oldestPrintedIncomplete() {
+    ConsoleSpanExporter exporter = new ConsoleSpanExporter(out, 1);
+    exporter.export(List.of(span(TRACE, "0000000000000002", parent(TRACE, "0000000000000001", false),
+        "orphan-a", SpanKind.INTERNAL, 0, 1, StatusData.unset(), Attributes.empty())));
+    assertThat(printed()).isEmpty();
+    exporter.export(List.of(span(OTHER_TRACE, "0000000000000003", parent(OTHER_TRACE, "0000000000000001", false),
+        "orphan-b", SpanKind.INTERNAL, 0, 1, StatusData.unset(), Attributes.empty())));
+    assertThat(printed()).contains("trace " + TRACE).contains("incomplete").contains("orphan-a")
+        .doesNotContain("orphan-b");
+  }
+
+  @Test
+  void shutdown_printsWhatIsLeft_andRejectsLaterExports() {
+    ConsoleSpanExporter exporter = new ConsoleSpanExporter(out, 10);
+    exporter.export(List.of(span(TRACE, "0000000000000002", parent(TRACE, "0000000000000001", false),
+        "orphan", SpanKind.INTERNAL, 0, 1, StatusData.unset(), Attributes.empty())));
+    exporter.shutdown();
+    assertThat(printed()).contains("orphan").contains("incomplete");
+    assertThat(exporter.export(List.of()).isSuccess()).isFalse();
+  }
+
+  @Test
+  void longValuesAndManyAttributes_areTruncated() {
+    var attributes = Attributes.builder();
+    for (int i = 0; i < 20; i++) {
+      attributes.put("k" + (char) ('a' + i), "v");
+    }
+    attributes.put("long", "x".repeat(200));
+    String text = ConsoleSpanExporter.render(TRACE, List.of(span(TRACE, "0000000000000001",
+        SpanContext.getInvalid(), "s", SpanKind.INTERNAL, 0, 1, StatusData.unset(), attributes.build())), 0, false);
+    assertThat(text).contains("…+9").doesNotContain("x".repeat(81));
+  }
+}
