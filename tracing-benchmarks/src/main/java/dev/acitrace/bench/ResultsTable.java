@@ -339,7 +339,7 @@ public final class ResultsTable {
     if (Double.isNaN(value)) {
       return "n/a";
     }
-    return String.format(Locale.ROOT, value >= 100 ? "%,.0f" : "%,.1f", value);
+    return String.format(Locale.ROOT, Math.abs(value) >= 100 ? "%,.0f" : "%,.1f", value);
   }
 
   private static String signed(double value) {
