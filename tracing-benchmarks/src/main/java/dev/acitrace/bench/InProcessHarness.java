@@ -38,20 +38,30 @@ final class InProcessHarness implements AutoCloseable {
     this.sdk = variant.traced() ? new TracingSdk(sampled, variant.propagator()) : null;
     OpenTelemetry openTelemetry = sdk == null ? OpenTelemetry.noop() : sdk.openTelemetry();
     String name = InProcessServerBuilder.generateName();
-
-    InProcessServerBuilder serverBuilder =
-        InProcessServerBuilder.forName(name).directExecutor().addService(BenchRpc.service());
-    variant.instrumentServer(serverBuilder, openTelemetry);
-    InProcessChannelBuilder channelBuilder = InProcessChannelBuilder.forName(name).directExecutor();
-    variant.instrumentChannel(channelBuilder, openTelemetry);
-
     try {
-      this.server = serverBuilder.build().start();
+      InProcessServerBuilder serverBuilder =
+          InProcessServerBuilder.forName(name).directExecutor().addService(BenchRpc.service());
+      variant.instrumentServer(serverBuilder, openTelemetry);
+      InProcessChannelBuilder channelBuilder =
+          InProcessChannelBuilder.forName(name).directExecutor();
+      variant.instrumentChannel(channelBuilder, openTelemetry);
+      this.server = start(serverBuilder, name);
+      this.channel = channelBuilder.build();
+    } catch (RuntimeException e) {
+      if (sdk != null) {
+        sdk.close(); // no batch processor thread outlives a failed setup
+      }
+      throw e;
+    }
+    this.callContext = Context.root().with(BaggageSamples.forCall());
+  }
+
+  private static Server start(InProcessServerBuilder builder, String name) {
+    try {
+      return builder.build().start();
     } catch (IOException e) {
       throw new UncheckedIOException("in-process server " + name + " did not start", e);
     }
-    this.channel = channelBuilder.build();
-    this.callContext = Context.root().with(BaggageSamples.forCall());
   }
 
   /** One unary call; returns the response. */
