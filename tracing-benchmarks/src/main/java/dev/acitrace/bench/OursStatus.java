@@ -26,6 +26,13 @@ public final class OursStatus {
       System.exit(PENDING);
     }
     System.out.println("acitrace adapters ready");
+    if (BareGrpcGuard.contextStorageOverridden(OursStatus.class.getClassLoader())) {
+      // not an error: if acitrace's modules bring the override, users get its cost too
+      System.out.println(
+          "note: "
+              + BareGrpcGuard.OVERRIDE
+              + " is on acitrace's classpath; its cost is part of acitrace's numbers");
+    }
   }
 
   /**
