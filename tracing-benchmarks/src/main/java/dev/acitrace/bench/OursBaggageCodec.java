@@ -10,8 +10,7 @@ import io.opentelemetry.context.Context;
 final class OursBaggageCodec implements BaggageCodecVariant {
 
   // FILL IN (after merging the baggage branch): replace this comment with the codec, built once:
-  //   private final dev.acitrace.api.spi.BaggageCodec codec = new dev.acitrace.baggage.W3CBaggageCodec();
-  // (or its factory, if the baggage branch offers one instead of a public constructor).
+  //   private final dev.acitrace.api.spi.BaggageCodec codec = dev.acitrace.baggage.W3CBaggageCodec.create();
 
   OursBaggageCodec() {
     // FILL IN: delete this line once the codec field above exists.

@@ -29,22 +29,17 @@ final class OursGrpcTracing implements GrpcTracingVariant {
 
   @Override
   public void instrumentServer(ServerBuilder<?> server, OpenTelemetry openTelemetry) {
-    // FILL IN (after merging the server branch), with the request id going onto the server span:
-    //   dev.acitrace.grpc.server.GrpcServerTracing tracing =
-    //       dev.acitrace.grpc.server.GrpcServerTracing.builder(openTelemetry).build();
-    //   tracing.instrument(server);
-    // or, if the server branch has no instrument(ServerBuilder), remembering that the interceptor added
-    // LAST runs FIRST (the request id must exist before the tracing interceptor starts the span):
-    //   server.intercept(tracing.newInterceptor());
-    //   server.intercept(new dev.acitrace.grpc.server.RequestIdServerInterceptor());
+    // FILL IN (after merging the server branch). GrpcServerTracing applies request ids before its span
+    // starts by default, and uses every AttributeEnricherProvider found (the baggage enricher included):
+    //   dev.acitrace.grpc.server.GrpcServerTracing.create(openTelemetry).applyTo(server);
+    // (Not the static GrpcServerTracing.instrument(server): it uses GlobalOpenTelemetry, not this SDK.)
     throw new PendingMergeException("OursGrpcTracing.instrumentServer");
   }
 
   @Override
   public void instrumentChannel(ManagedChannelBuilder<?> channel, OpenTelemetry openTelemetry) {
     // FILL IN (after merging the client branch):
-    //   channel.intercept(
-    //       dev.acitrace.grpc.client.GrpcClientTracing.builder(openTelemetry).build().newInterceptor());
+    //   dev.acitrace.grpc.client.GrpcClientTracing.create(openTelemetry).applyTo(channel);
     throw new PendingMergeException("OursGrpcTracing.instrumentChannel");
   }
 }
