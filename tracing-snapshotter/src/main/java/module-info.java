@@ -14,6 +14,7 @@ module dev.acitrace.snapshotter {
   requires io.grpc.netty.shaded;
   requires io.grpc.protobuf;
   requires io.grpc.stub;
+  requires io.opentelemetry.sdk.common;
   requires java.logging;
   // only grpc-core needs it (Guava's failureaccess); a java -m launch does not resolve it otherwise
   requires com.google.common.util.concurrent.internal;
