@@ -163,6 +163,12 @@ public final class DirectorySnapshotter implements Snapshotter {
     requireNonNull(info, "info");
     requireNonNull(fieldPaths, "fieldPaths");
     String key = requireKey(info.name(), "info.name");
+    for (String path : fieldPaths) {
+      if (!path.equals("labels") && !(path.startsWith("labels.") && path.length() > "labels.".length())) {
+        throw new InvalidArgumentException("cannot update field \"" + path + "\" of snapshot " + key
+            + ": only labels and labels.<key> are updatable");
+      }
+    }
     try (KeyLocks.Held ignored = keyLocks.lock(key)) {
       Map<String, String> updated = new HashMap<>(get(state, key).info().labels());
       if (fieldPaths.isEmpty()) {
@@ -171,12 +177,9 @@ public final class DirectorySnapshotter implements Snapshotter {
         for (String path : fieldPaths) {
           if (path.equals("labels")) {
             updated = new HashMap<>(info.labels());
-          } else if (path.startsWith("labels.") && path.length() > "labels.".length()) {
+          } else {
             String label = path.substring("labels.".length());
             updated.put(label, info.labels().getOrDefault(label, ""));
-          } else {
-            throw new InvalidArgumentException("cannot update field \"" + path + "\" of snapshot " + key
-                + ": only labels and labels.<key> are updatable");
           }
         }
       }

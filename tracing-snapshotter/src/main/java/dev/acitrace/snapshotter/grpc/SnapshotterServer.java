@@ -111,13 +111,12 @@ public final class SnapshotterServer implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       close();
-      BindException bind = findBindException(e);
-      if (bind != null && bind != e) {
-        BindException wrapped = new BindException(e.getMessage() + ": " + bind.getMessage());
-        wrapped.initCause(e);
-        throw wrapped;
+      if (e instanceof BindException || !addressInUse(e)) {
+        throw e;
       }
-      throw e;
+      BindException bind = new BindException(e.getMessage() + ": address already in use");
+      bind.initCause(e);
+      throw bind;
     }
     return this;
   }
@@ -233,13 +232,18 @@ public final class SnapshotterServer implements AutoCloseable {
     }
   }
 
-  private static BindException findBindException(Throwable e) {
+  /**
+   * Whether a bind failed because the address is taken. Netty's native transports report it as their
+   * own IOException (errno text), not as java.net.BindException.
+   */
+  private static boolean addressInUse(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof BindException bind) {
-        return bind;
+      if (t instanceof BindException
+          || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+        return true;
       }
     }
-    return null;
+    return false;
   }
 
   /** Configures a {@link SnapshotterServer}. */
