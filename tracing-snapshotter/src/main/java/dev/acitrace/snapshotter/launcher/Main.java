@@ -66,7 +66,7 @@ public final class Main {
    * keeps loggers weakly, and a collected logger would forget its level.
    */
   private static final Logger NETTY_BOOTSTRAP_LOGGER =
-      Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.AbstractBootstrap");
+      Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
 
   private Main() {}
 
