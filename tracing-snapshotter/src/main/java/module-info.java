@@ -6,7 +6,7 @@
  * ({@code java -m dev.acitrace.snapshotter/dev.acitrace.snapshotter.launcher.Main}).
  */
 module dev.acitrace.snapshotter {
-  requires transitive dev.acitrace.bundle;
+  requires dev.acitrace.bundle;
   requires transitive io.grpc;
   requires transitive io.opentelemetry.api;
 
