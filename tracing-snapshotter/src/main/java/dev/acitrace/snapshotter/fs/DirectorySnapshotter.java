@@ -23,6 +23,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
@@ -112,6 +113,9 @@ public final class DirectorySnapshotter implements Snapshotter {
     requireNonNull(root, "root");
     requireNonNull(clock, "clock");
     Path absolute = root.toAbsolutePath().normalize();
+    if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
+      throw new NotDirectoryException(absolute + " exists and is not a directory");
+    }
     Files.createDirectories(absolute);
     Files.createDirectories(absolute.resolve("snapshots"));
     FileChannel channel = FileChannel.open(absolute.resolve("lock"),

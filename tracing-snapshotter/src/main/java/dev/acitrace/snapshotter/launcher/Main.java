@@ -18,7 +18,10 @@ import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
@@ -324,6 +327,13 @@ public final class Main {
   }
 
   private static String describe(Throwable e) {
+    if (e instanceof AccessDeniedException denied) {
+      return "permission denied: " + denied.getFile();
+    }
+    if (e instanceof FileSystemException fs && !(e instanceof NotDirectoryException)) {
+      // their messages are often only the path: say what went wrong with it
+      return e.getClass().getSimpleName() + ": " + fs.getMessage();
+    }
     String message = e.getMessage();
     return message == null ? e.toString() : message;
   }
