@@ -27,6 +27,8 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.stub.ClientCalls;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -72,7 +74,14 @@ public final class SnapshotsClient implements Snapshotter {
    */
   public static ManagedChannelBuilder<?> unixChannel(Path socket) {
     requireNonNull(socket, "socket");
-    return Grpc.newChannelBuilder("unix://" + socket.toAbsolutePath(), InsecureChannelCredentials.create());
+    ManagedChannelBuilder<?> builder =
+        Grpc.newChannelBuilder("unix://" + socket.toAbsolutePath(), InsecureChannelCredentials.create());
+    if (builder instanceof NettyChannelBuilder netty) {
+      // grpc-java asks for TCP keep-alive, which a unix socket does not have (Netty logs a warning
+      // per connection); a null value removes the option
+      netty.withOption(ChannelOption.SO_KEEPALIVE, null);
+    }
+    return builder;
   }
 
   @Override

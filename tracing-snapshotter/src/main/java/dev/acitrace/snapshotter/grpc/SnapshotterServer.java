@@ -9,6 +9,7 @@ import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -102,6 +103,9 @@ public final class SnapshotterServer implements AutoCloseable {
         NettyServerBuilder builder = NettyServerBuilder
             .forAddress(new DomainSocketAddress(socket.toString()), InsecureServerCredentials.create())
             .channelType(EpollServerDomainSocketChannel.class)
+            // grpc-java asks for TCP keep-alive on every accepted channel, which a unix socket does
+            // not have (Netty logs a warning per connection); a null value removes the option
+            .withChildOption(ChannelOption.SO_KEEPALIVE, null)
             .bossEventLoopGroup(boss)
             .workerEventLoopGroup(workers);
         servers.add(startServer(builder));

@@ -33,8 +33,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The launcher: {@code serve} runs the traced snapshotter as a containerd proxy plugin, {@code demo}
@@ -63,14 +61,6 @@ public final class Main {
       "",
       "exit codes: 0 ok, 1 failure, 2 usage, 3 socket/port in use, 4 root not usable");
 
-  /**
-   * grpc-java sets SO_KEEPALIVE on every Netty channel, and Netty warns on each unix-socket channel that
-   * the option does not apply there (harmless, and noise in the demo's output). Held in a field: JUL
-   * keeps loggers weakly, and a collected logger would forget its level.
-   */
-  private static final Logger NETTY_BOOTSTRAP_LOGGER =
-      Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
-
   private Main() {}
 
   /**
@@ -89,7 +79,6 @@ public final class Main {
    *     serve until the JVM shuts down
    */
   static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) {
-    NETTY_BOOTSTRAP_LOGGER.setLevel(Level.SEVERE);
     if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
       (args.length == 0 ? err : out).println(USAGE_TEXT);
       return args.length == 0 ? USAGE : OK;
