@@ -14,6 +14,8 @@ module dev.acitrace.snapshotter {
   requires io.grpc.netty.shaded;
   requires io.grpc.protobuf;
   requires io.grpc.stub;
+  requires io.opentelemetry.sdk.autoconfigure;
+  requires io.opentelemetry.sdk.autoconfigure.spi;
   requires io.opentelemetry.sdk.common;
   requires java.logging;
   // only grpc-core needs it (Guava's failureaccess); a java -m launch does not resolve it otherwise

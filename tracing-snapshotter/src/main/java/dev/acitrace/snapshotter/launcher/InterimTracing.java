@@ -15,32 +15,29 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.PrintStream;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Stand-in for the tracing bundle until it is merged; see {@link ServerWiring}. Minimal on purpose:
- * W3C trace context and baggage across the call, one CLIENT and one SERVER span per call with the gRPC
- * status code. Delete this class when {@code ServerWiring} uses the bundle.
+ * the SDK from autoconfigure (OTLP when {@code OTEL_EXPORTER_OTLP_ENDPOINT} is set, else a span
+ * printer), W3C trace context and baggage across the call, one CLIENT and one SERVER span per call with
+ * the gRPC status code. Delete this class when {@code ServerWiring} uses the bundle.
  */
 final class InterimTracing {
 
@@ -66,16 +63,22 @@ final class InterimTracing {
   private InterimTracing() {}
 
   static ServerWiring.TracingHandle init(String serviceName, boolean demo, PrintStream out) {
-    SdkTracerProvider tracerProvider = SdkTracerProvider.builder()
-        .setResource(Resource.getDefault().merge(
-            Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), serviceName))))
-        .addSpanProcessor(SimpleSpanProcessor.create(new SpanPrinter(out, demo)))
-        .build();
-    OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
-        .setTracerProvider(tracerProvider)
-        .setPropagators(ContextPropagators.create(TextMapPropagator.composite(
-            W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance())))
-        .build();
+    String endpoint = otlpEndpoint();
+    // autoconfigure honours the usual OTEL_* variables and otel.* system properties; these are only
+    // defaults: print spans ourselves unless an OTLP endpoint is configured
+    Map<String, String> defaults = Map.of(
+        "otel.service.name", serviceName,
+        "otel.traces.exporter", endpoint == null ? "none" : "otlp",
+        "otel.metrics.exporter", "none",
+        "otel.logs.exporter", "none");
+    OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
+        .addPropertiesSupplier(() -> defaults)
+        .addTracerProviderCustomizer((builder, config) -> endpoint == null
+            ? builder.addSpanProcessor(SimpleSpanProcessor.create(new SpanPrinter(out, demo)))
+            : builder)
+        .disableShutdownHook()
+        .build()
+        .getOpenTelemetrySdk();
     return new ServerWiring.TracingHandle() {
       @Override
       public OpenTelemetry openTelemetry() {
@@ -83,10 +86,29 @@ final class InterimTracing {
       }
 
       @Override
+      public String destination() {
+        return endpoint == null ? null : "OTLP endpoint " + endpoint;
+      }
+
+      @Override
       public void close() {
         sdk.getSdkTracerProvider().shutdown().join(10, TimeUnit.SECONDS);
       }
     };
+  }
+
+  /** The configured OTLP endpoint (system property first, as autoconfigure reads it), or null. */
+  private static String otlpEndpoint() {
+    for (String key : new String[] {"otel.exporter.otlp.traces.endpoint", "otel.exporter.otlp.endpoint"}) {
+      String value = System.getProperty(key);
+      if (value == null || value.isBlank()) {
+        value = System.getenv(key.toUpperCase(java.util.Locale.ROOT).replace('.', '_'));
+      }
+      if (value != null && !value.isBlank()) {
+        return value;
+      }
+    }
+    return null;
   }
 
   static ServerInterceptor serverInterceptor(OpenTelemetry openTelemetry) {

@@ -187,7 +187,8 @@ public final class Main {
     StringBuilder where = new StringBuilder();
     server.unixSocket().ifPresent(s -> where.append(" unix://").append(s));
     server.tcpAddress().ifPresent(a -> where.append(" tcp://").append(a.getHostString()).append(':').append(a.getPort()));
-    out.println("snapshotter: serving " + directory.root() + " on" + where);
+    out.println("snapshotter: serving " + directory.root() + " on" + where
+        + (tracing.destination() == null ? "" : ", spans to " + tracing.destination()));
     out.flush();
     try {
       if (stop == null) {
@@ -228,8 +229,13 @@ public final class Main {
       status = runScenario(tracing.openTelemetry(), root, socket, requestId, out, err);
     } finally {
       out.println();
-      out.println("trace (client -> server -> snapshotter):");
-      tracing.close(); // prints the trace
+      if (tracing.destination() == null) {
+        out.println("trace (client -> server -> snapshotter):");
+      }
+      tracing.close(); // prints or exports the trace
+      if (tracing.destination() != null) {
+        out.println("trace exported to " + tracing.destination());
+      }
     }
     deleteQuietly(temp);
     return status;
@@ -260,6 +266,7 @@ public final class Main {
         } finally {
           demoSpan.end();
         }
+        out.println("trace id " + demoSpan.getSpanContext().getTraceId());
       } finally {
         channel.shutdown();
         channel.awaitTermination(5, TimeUnit.SECONDS);

@@ -34,6 +34,9 @@ final class ServerWiring {
   interface TracingHandle extends AutoCloseable {
     OpenTelemetry openTelemetry();
 
+    /** Where spans go when not printed to the console (e.g. "OTLP endpoint http://..."), or null. */
+    String destination();
+
     @Override
     void close();
   }

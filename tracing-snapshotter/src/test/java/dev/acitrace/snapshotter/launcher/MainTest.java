@@ -54,6 +54,104 @@ class MainTest {
   }
 
   @Test
+  void demo_withOtlpEndpoint_exportsThereInsteadOfPrinting() throws Exception {
+    try (FakeOtlpReceiver receiver = new FakeOtlpReceiver()) {
+      System.setProperty("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + receiver.port());
+      System.setProperty("otel.exporter.otlp.protocol", "http/protobuf");
+      int code;
+      try {
+        code = Main.run(new String[] {"demo"}, out, err, null);
+      } finally {
+        System.clearProperty("otel.exporter.otlp.endpoint");
+        System.clearProperty("otel.exporter.otlp.protocol");
+      }
+
+      assertThat(code).as(err()).isEqualTo(Main.OK);
+      assertThat(out()).contains("trace exported to OTLP endpoint http://127.0.0.1:" + receiver.port())
+          .doesNotContain("[SERVER");
+      String traceId = out().lines().filter(l -> l.startsWith("trace id ")).findFirst().orElseThrow()
+          .substring("trace id ".length());
+      // OTLP/protobuf carries span names as UTF-8 and the trace id as its 16 raw bytes
+      byte[] body = receiver.body("/v1/traces");
+      String text = new String(body, StandardCharsets.ISO_8859_1);
+      assertThat(text).contains("snapshotter.Prepare", "containerd.services.snapshots.v1.Snapshots/Prepare",
+          "acitrace-snapshotter-demo");
+      assertThat(text).contains(new String(java.util.HexFormat.of().parseHex(traceId), StandardCharsets.ISO_8859_1));
+    }
+  }
+
+  /** Accepts OTLP/HTTP posts on loopback and keeps their bodies; answers 200 with an empty body. */
+  private static final class FakeOtlpReceiver implements AutoCloseable {
+    private final java.net.ServerSocket socket =
+        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    private final java.io.ByteArrayOutputStream bodies = new java.io.ByteArrayOutputStream();
+    private final java.util.Set<String> paths = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Thread acceptor = new Thread(this::serve, "fake-otlp");
+
+    FakeOtlpReceiver() throws IOException {
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return socket.getLocalPort();
+    }
+
+    synchronized byte[] body(String path) {
+      assertThat(paths).contains(path);
+      return bodies.toByteArray();
+    }
+
+    private void serve() {
+      while (!socket.isClosed()) {
+        try (java.net.Socket connection = socket.accept()) {
+          var in = new java.io.DataInputStream(connection.getInputStream());
+          var outStream = connection.getOutputStream();
+          while (true) { // keep-alive: several requests per connection
+            String requestLine = readLine(in);
+            if (requestLine == null || requestLine.isEmpty()) {
+              break;
+            }
+            int length = 0;
+            for (String header = readLine(in); header != null && !header.isEmpty(); header = readLine(in)) {
+              if (header.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(header.substring("content-length:".length()).trim());
+              }
+            }
+            byte[] body = new byte[length];
+            in.readFully(body);
+            synchronized (this) {
+              paths.add(requestLine.split(" ")[1]);
+              bodies.write(body);
+            }
+            outStream.write("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+            outStream.flush();
+          }
+        } catch (IOException e) {
+          // closed, or the client hung up: accept the next one
+        }
+      }
+    }
+
+    private static String readLine(java.io.InputStream in) throws IOException {
+      StringBuilder line = new StringBuilder();
+      for (int c = in.read(); c != -1; c = in.read()) {
+        if (c == '\n') {
+          return line.toString().strip();
+        }
+        line.append((char) c);
+      }
+      return line.length() == 0 ? null : line.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  @Test
   void serve_rootNotUsable_exits4WithMessage() throws IOException {
     Path file = Files.writeString(temp.resolve("not-a-dir"), "x");
     int code = Main.run(new String[] {"serve", "--root", file.toString(), "--socket", temp.resolve("s.sock").toString()},
