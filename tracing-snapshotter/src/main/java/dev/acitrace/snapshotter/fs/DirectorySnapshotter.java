@@ -28,13 +28,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -352,7 +355,7 @@ public final class DirectorySnapshotter implements Snapshotter {
   @Override
   public void cleanup() {
     checkOpen();
-    Set<Long> referenced = new java.util.HashSet<>();
+    Set<Long> referenced = new HashSet<>();
     for (Entry entry : state.entries().values()) {
       referenced.add(entry.id());
     }
@@ -452,7 +455,7 @@ public final class DirectorySnapshotter implements Snapshotter {
   }
 
   /** Applies a change to the state and makes it durable before anyone sees it. */
-  private <T> T mutate(java.util.function.Function<State, Change> change) {
+  private <T> T mutate(Function<State, Change> change) {
     synchronized (metadataLock) {
       checkOpen();
       Change result = change.apply(state);
@@ -515,13 +518,13 @@ public final class DirectorySnapshotter implements Snapshotter {
     State put(Entry entry) {
       Map<String, Entry> copy = new LinkedHashMap<>(entries);
       copy.put(entry.info().name(), entry);
-      return new State(java.util.Collections.unmodifiableMap(copy), nextId);
+      return new State(Collections.unmodifiableMap(copy), nextId);
     }
 
     State remove(String key) {
       Map<String, Entry> copy = new LinkedHashMap<>(entries);
       copy.remove(key);
-      return new State(java.util.Collections.unmodifiableMap(copy), nextId);
+      return new State(Collections.unmodifiableMap(copy), nextId);
     }
 
     State withNextId(long id) {
@@ -567,7 +570,7 @@ public final class DirectorySnapshotter implements Snapshotter {
       // a crash after a directory was created but before the metadata was written leaves a directory
       // whose id the file does not know: never hand that id out again
       long nextId = Math.max(store.getNextId(), highest + 1);
-      return new State(java.util.Collections.unmodifiableMap(entries), nextId);
+      return new State(Collections.unmodifiableMap(entries), nextId);
     }
 
     private static dev.acitrace.snapshotter.proto.Kind toProto(Kind kind) {

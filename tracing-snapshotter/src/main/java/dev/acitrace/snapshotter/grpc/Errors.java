@@ -29,6 +29,9 @@ final class Errors {
       status = Status.FAILED_PRECONDITION;
     } else if (e instanceof InvalidArgumentException) {
       status = Status.INVALID_ARGUMENT;
+    } else if (e instanceof StatusRuntimeException remote) {
+      // a snapshotter that is itself a gRPC client (SnapshotsClient): pass the remote status on
+      return remote;
     } else if (e instanceof IllegalStateException) {
       // a closed snapshotter: the service is going away
       status = Status.UNAVAILABLE;

@@ -15,7 +15,7 @@ import dev.acitrace.snapshotter.proto.UpdateSnapshotResponse;
 import dev.acitrace.snapshotter.proto.ViewSnapshotResponse;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
@@ -101,10 +101,10 @@ public final class SnapshotsService {
                 batch.clear();
               }
             }, filters);
-          } catch (StatusRuntimeException e) {
-            // the call was cancelled while we were sending: nothing left to tell anyone
-            return;
           } catch (RuntimeException e) {
+            if (((ServerCallStreamObserver<ListSnapshotsResponse>) observer).isCancelled()) {
+              return; // cancelled while we were sending: nobody is listening any more
+            }
             observer.onError(Errors.toStatus(e, SnapshotsRpc.LIST.getFullMethodName()));
             return;
           }

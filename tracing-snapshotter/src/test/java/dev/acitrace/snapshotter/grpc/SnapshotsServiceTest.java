@@ -234,6 +234,36 @@ class SnapshotsServiceTest {
   }
 
   @Test
+  void remoteStatusFromASnapshotterThatIsAClient_isPassedOn() throws IOException {
+    serve(new FixedSnapshotter(List.of(), Status.RESOURCE_EXHAUSTED.withDescription("upstream full").asRuntimeException()));
+    assertCode(SnapshotsRpc.USAGE, UsageRequest.newBuilder().setKey("k").build(), Status.Code.RESOURCE_EXHAUSTED);
+    assertThatThrownBy(() -> client.list())
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+          assertThat(e.getStatus().getDescription()).isEqualTo("upstream full");
+        });
+  }
+
+  @Test
+  void proxyChain_clientAsSnapshotterOfAnotherService_keepsErrorsTyped() throws IOException {
+    // a second service whose snapshotter is a client of the first: what a proxy of a proxy does
+    String name = InProcessServerBuilder.generateName();
+    Server proxy = InProcessServerBuilder.forName(name).directExecutor()
+        .addService(SnapshotsService.bind(client)).build().start();
+    ManagedChannel proxyChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    try {
+      SnapshotsClient viaProxy = SnapshotsClient.create(proxyChannel, "acitrace");
+      viaProxy.prepare("k", "", Map.of());
+      assertThat(directory.stat("k").kind()).isEqualTo(Kind.ACTIVE);
+      assertThatThrownBy(() -> viaProxy.prepare("k", "", Map.of())).isInstanceOf(AlreadyExistsException.class);
+      assertThatThrownBy(() -> viaProxy.stat("nope")).isInstanceOf(NotFoundException.class);
+    } finally {
+      proxyChannel.shutdownNow();
+      proxy.shutdownNow();
+    }
+  }
+
+  @Test
   void serviceDescriptor_hasContainerdsNameAndAllTenMethods() {
     assertThat(SnapshotsService.SERVICE_NAME).isEqualTo("containerd.services.snapshots.v1.Snapshots");
     assertThat(SnapshotsRpc.SERVICE.getMethods()).extracting(MethodDescriptor::getBareMethodName)
