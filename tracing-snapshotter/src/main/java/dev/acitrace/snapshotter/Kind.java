@@ -13,7 +13,11 @@ public enum Kind {
   /** An immutable snapshot, the parent of active snapshots and views. */
   COMMITTED;
 
-  /** The lower-case name containerd prints and filters on ({@code active}, {@code view}, ...). */
+  /**
+   * The lower-case name containerd prints and filters on.
+   *
+   * @return {@code unknown}, {@code view}, {@code active} or {@code committed}
+   */
   public String label() {
     return name().toLowerCase(Locale.ROOT);
   }

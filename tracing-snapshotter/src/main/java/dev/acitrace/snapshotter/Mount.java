@@ -14,7 +14,14 @@ import java.util.List;
  */
 public record Mount(String type, String source, String target, List<String> options) {
 
-  /** Validates and copies the values. */
+  /**
+   * Validates and copies the values.
+   *
+   * @param type the file system type
+   * @param source the source
+   * @param target the target, empty for snapshot mounts
+   * @param options the mount options
+   */
   public Mount {
     requireNonNull(type, "type");
     requireNonNull(source, "source");

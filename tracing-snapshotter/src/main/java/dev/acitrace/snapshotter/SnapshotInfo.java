@@ -19,7 +19,16 @@ public record SnapshotInfo(
     String name, String parent, Kind kind, Instant createdAt, Instant updatedAt,
     Map<String, String> labels) {
 
-  /** Validates and copies the values. */
+  /**
+   * Validates and copies the values.
+   *
+   * @param name the key or name
+   * @param parent the parent's name, empty for none
+   * @param kind the kind
+   * @param createdAt the creation time
+   * @param updatedAt the last update time
+   * @param labels the labels
+   */
   public SnapshotInfo {
     requireNonNull(name, "name");
     requireNonNull(parent, "parent");

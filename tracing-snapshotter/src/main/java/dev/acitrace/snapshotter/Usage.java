@@ -11,7 +11,12 @@ public record Usage(long size, long inodes) {
   /** No usage. */
   public static final Usage ZERO = new Usage(0, 0);
 
-  /** Validates the values. */
+  /**
+   * Validates the values.
+   *
+   * @param size bytes used, not negative
+   * @param inodes inodes used, not negative
+   */
   public Usage {
     if (size < 0) {
       throw new IllegalArgumentException("size must not be negative: " + size);
