@@ -1,0 +1,58 @@
+package dev.acitrace.snapshotter.grpc;
+
+import dev.acitrace.snapshotter.AlreadyExistsException;
+import dev.acitrace.snapshotter.FailedPreconditionException;
+import dev.acitrace.snapshotter.InvalidArgumentException;
+import dev.acitrace.snapshotter.NotFoundException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The mapping between snapshotter failures and gRPC status codes, the same one containerd's
+ * {@code errdefs.ToGRPC}/{@code FromGRPC} apply, so containerd sees the error the implementation meant.
+ */
+final class Errors {
+
+  private static final Logger logger = Logger.getLogger(Errors.class.getName());
+
+  private Errors() {}
+
+  static StatusRuntimeException toStatus(RuntimeException e, String method) {
+    Status status;
+    if (e instanceof NotFoundException) {
+      status = Status.NOT_FOUND;
+    } else if (e instanceof AlreadyExistsException) {
+      status = Status.ALREADY_EXISTS;
+    } else if (e instanceof FailedPreconditionException) {
+      status = Status.FAILED_PRECONDITION;
+    } else if (e instanceof InvalidArgumentException) {
+      status = Status.INVALID_ARGUMENT;
+    } else if (e instanceof StatusRuntimeException remote) {
+      // a snapshotter that is itself a gRPC client (SnapshotsClient): pass the remote status on
+      return remote;
+    } else if (e instanceof IllegalStateException) {
+      // a closed snapshotter: the service is going away
+      status = Status.UNAVAILABLE;
+    } else {
+      // a bug or an I/O failure: log it here, where the stack trace is, and tell the caller enough
+      logger.log(Level.WARNING, method + " failed", e);
+      return Status.INTERNAL.withDescription(method + " failed: " + e).asRuntimeException();
+    }
+    return status.withDescription(e.getMessage()).asRuntimeException();
+  }
+
+  static RuntimeException fromStatus(StatusRuntimeException e) {
+    String message = e.getStatus().getDescription() == null
+        ? e.getStatus().getCode().toString()
+        : e.getStatus().getDescription();
+    return switch (e.getStatus().getCode()) {
+      case NOT_FOUND -> new NotFoundException(message, e);
+      case ALREADY_EXISTS -> new AlreadyExistsException(message, e);
+      case FAILED_PRECONDITION -> new FailedPreconditionException(message, e);
+      case INVALID_ARGUMENT -> new InvalidArgumentException(message, e);
+      default -> e;
+    };
+  }
+}

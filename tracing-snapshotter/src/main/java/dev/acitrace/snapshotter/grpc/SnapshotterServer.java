@@ -1,0 +1,327 @@
+package dev.acitrace.snapshotter.grpc;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.acitrace.snapshotter.Snapshotter;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Serves a {@link Snapshotter} as containerd's snapshots service on a unix domain socket (how
+ * containerd's {@code proxy_plugins} connect: plaintext HTTP/2) and/or a loopback TCP port (for local
+ * testing with gRPC tools).
+ *
+ * <pre>{@code
+ * SnapshotterServer server = SnapshotterServer.builder(TracingSnapshotter.wrap(snapshotter, otel))
+ *     .unixSocket(Path.of("/run/acitrace/snapshotter.sock"))
+ *     .configure(builder -> builder.intercept(tracingInterceptor))
+ *     .build()
+ *     .start();
+ * }</pre>
+ *
+ * <p>The unix socket uses Netty's epoll transport (Linux). A socket file left behind by a process that
+ * is gone is replaced; a socket something still listens on, or a path that is not a socket, makes
+ * {@link #start()} fail with a {@link BindException}. The socket file is deleted on {@link #close()}.
+ */
+public final class SnapshotterServer implements AutoCloseable {
+
+  private final Path socket;
+  private final InetSocketAddress tcp;
+  private final ServerServiceDefinition service;
+  private final List<ServerInterceptor> interceptors;
+  private final List<Consumer<ServerBuilder<?>>> configurers;
+  private final List<Server> servers = new ArrayList<>();
+  private final List<EventLoopGroup> eventLoops = new ArrayList<>();
+
+  private SnapshotterServer(Builder builder) {
+    this.socket = builder.socket;
+    this.tcp = builder.tcp;
+    this.service = SnapshotsService.bind(builder.snapshotter);
+    this.interceptors = List.copyOf(builder.interceptors);
+    this.configurers = List.copyOf(builder.configurers);
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @param snapshotter the snapshotter to serve
+   * @return the builder
+   */
+  public static Builder builder(Snapshotter snapshotter) {
+    return new Builder(requireNonNull(snapshotter, "snapshotter"));
+  }
+
+  /**
+   * Binds every configured address and starts serving.
+   *
+   * @return this server
+   * @throws BindException if the socket is in use, the path is not a socket, or the TCP port is taken
+   * @throws IOException if binding fails otherwise
+   */
+  public synchronized SnapshotterServer start() throws IOException {
+    if (!servers.isEmpty()) {
+      throw new IllegalStateException("already started");
+    }
+    try {
+      if (socket != null) {
+        prepareSocketPath(socket);
+        if (!Epoll.isAvailable()) {
+          throw new IOException("unix sockets need Netty's epoll transport, unavailable here",
+              Epoll.unavailabilityCause());
+        }
+        EventLoopGroup boss = new EpollEventLoopGroup(1);
+        EventLoopGroup workers = new EpollEventLoopGroup(0);
+        eventLoops.add(boss);
+        eventLoops.add(workers);
+        NettyServerBuilder builder = NettyServerBuilder
+            .forAddress(new DomainSocketAddress(socket.toString()), InsecureServerCredentials.create())
+            .channelType(EpollServerDomainSocketChannel.class)
+            // grpc-java asks for TCP keep-alive on every accepted channel, which a unix socket does
+            // not have (Netty logs a warning per connection); a null value removes the option
+            .withChildOption(ChannelOption.SO_KEEPALIVE, null)
+            .bossEventLoopGroup(boss)
+            .workerEventLoopGroup(workers);
+        servers.add(startServer(builder));
+      }
+      if (tcp != null) {
+        servers.add(startServer(NettyServerBuilder.forAddress(tcp, InsecureServerCredentials.create())));
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      if (e instanceof BindException || !addressInUse(e)) {
+        throw e;
+      }
+      BindException bind = new BindException(e.getMessage() + ": address already in use");
+      bind.initCause(e);
+      throw bind;
+    }
+    return this;
+  }
+
+  private Server startServer(NettyServerBuilder builder) throws IOException {
+    builder.addService(service);
+    for (ServerInterceptor interceptor : interceptors) {
+      builder.intercept(interceptor);
+    }
+    for (Consumer<ServerBuilder<?>> configurer : configurers) {
+      configurer.accept(builder);
+    }
+    return builder.build().start();
+  }
+
+  /**
+   * The unix socket, if one was configured.
+   *
+   * @return the socket path
+   */
+  public Optional<Path> unixSocket() {
+    return Optional.ofNullable(socket);
+  }
+
+  /**
+   * The bound TCP address (with the real port when port 0 was asked for), once started.
+   *
+   * @return the address, or empty when no TCP address was configured
+   */
+  public synchronized Optional<InetSocketAddress> tcpAddress() {
+    for (Server server : servers) {
+      for (SocketAddress address : server.getListenSockets()) {
+        if (address instanceof InetSocketAddress inet) {
+          return Optional.of(inet);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Waits until the server is shut down (by {@link #close()}, e.g. from a shutdown hook).
+   *
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public void awaitTermination() throws InterruptedException {
+    List<Server> snapshot;
+    synchronized (this) {
+      snapshot = List.copyOf(servers);
+    }
+    for (Server server : snapshot) {
+      server.awaitTermination();
+    }
+  }
+
+  /** Stops accepting calls, waits briefly for running ones, and releases the socket. */
+  @Override
+  public synchronized void close() {
+    for (Server server : servers) {
+      server.shutdown();
+    }
+    boolean interrupted = false;
+    for (Server server : servers) {
+      try {
+        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+          server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        server.shutdownNow();
+        interrupted = true;
+      }
+    }
+    for (EventLoopGroup group : eventLoops) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+    eventLoops.clear();
+    if (socket != null && !servers.isEmpty()) {
+      try {
+        Files.deleteIfExists(socket);
+      } catch (IOException e) {
+        // nothing to do: start() replaces a stale socket file
+      }
+    }
+    servers.clear();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Refuses a live socket or a non-socket path; removes a socket file nothing listens on. */
+  private static void prepareSocketPath(Path socket) throws IOException {
+    BasicFileAttributes attributes;
+    try {
+      attributes = Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      Path parent = socket.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      return;
+    }
+    if (!attributes.isOther()) {
+      throw new BindException("socket path " + socket + " exists and is not a socket");
+    }
+    try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      probe.connect(UnixDomainSocketAddress.of(socket));
+      throw new BindException("socket " + socket + " is in use by a running server");
+    } catch (BindException e) {
+      throw e;
+    } catch (IOException e) {
+      // connection refused: a stale socket left by a process that is gone
+      Files.deleteIfExists(socket);
+    }
+  }
+
+  /**
+   * Whether a bind failed because the address is taken. Netty's native transports report it as their
+   * own IOException (errno text), not as java.net.BindException.
+   */
+  private static boolean addressInUse(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException
+          || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Configures a {@link SnapshotterServer}. */
+  public static final class Builder {
+    private final Snapshotter snapshotter;
+    private Path socket;
+    private InetSocketAddress tcp;
+    private final List<ServerInterceptor> interceptors = new ArrayList<>();
+    private final List<Consumer<ServerBuilder<?>>> configurers = new ArrayList<>();
+
+    private Builder(Snapshotter snapshotter) {
+      this.snapshotter = snapshotter;
+    }
+
+    /**
+     * Listens on a unix domain socket.
+     *
+     * @param path the socket path; its directory is created if needed
+     * @return this builder
+     */
+    public Builder unixSocket(Path path) {
+      this.socket = requireNonNull(path, "path").toAbsolutePath();
+      return this;
+    }
+
+    /**
+     * Listens on a TCP address, meant for loopback testing (plaintext, no authentication).
+     *
+     * @param host the host to bind, e.g. {@code 127.0.0.1}
+     * @param port the port, or 0 for any free one (see {@link SnapshotterServer#tcpAddress()})
+     * @return this builder
+     */
+    public Builder tcp(String host, int port) {
+      requireNonNull(host, "host");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be within 0..65535: " + port);
+      }
+      this.tcp = new InetSocketAddress(host, port);
+      return this;
+    }
+
+    /**
+     * Adds a server interceptor; as in {@link ServerBuilder#intercept}, the last one added runs first.
+     *
+     * @param interceptor the interceptor
+     * @return this builder
+     */
+    public Builder intercept(ServerInterceptor interceptor) {
+      interceptors.add(requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /**
+     * Applies a configuration to each underlying {@link ServerBuilder} after the service and
+     * interceptors are added (e.g. a tracing library's {@code instrument(serverBuilder)}).
+     *
+     * @param configurer the configuration
+     * @return this builder
+     */
+    public Builder configure(Consumer<ServerBuilder<?>> configurer) {
+      configurers.add(requireNonNull(configurer, "configurer"));
+      return this;
+    }
+
+    /**
+     * Builds the server; call {@link SnapshotterServer#start()} to bind.
+     *
+     * @return the server
+     */
+    public SnapshotterServer build() {
+      if (socket == null && tcp == null) {
+        throw new IllegalStateException("configure a unixSocket(...) or tcp(...) address");
+      }
+      return new SnapshotterServer(this);
+    }
+  }
+}

@@ -1,0 +1,362 @@
+package dev.acitrace.snapshotter.launcher;
+
+import dev.acitrace.baggage.BaggageKeys;
+import dev.acitrace.snapshotter.Mount;
+import dev.acitrace.snapshotter.SnapshotInfo;
+import dev.acitrace.snapshotter.Snapshotter;
+import dev.acitrace.snapshotter.TracingSnapshotter;
+import dev.acitrace.snapshotter.Usage;
+import dev.acitrace.snapshotter.fs.DirectorySnapshotter;
+import dev.acitrace.snapshotter.grpc.SnapshotsClient;
+import dev.acitrace.snapshotter.grpc.SnapshotterServer;
+import io.grpc.ManagedChannel;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The launcher: {@code serve} runs the traced snapshotter as a containerd proxy plugin, {@code demo}
+ * drives one traced scenario against it and prints the trace.
+ *
+ * <p>Exit codes: {@value #OK} success, {@value #FAILURE} unexpected failure, {@value #USAGE} bad
+ * command line, {@value #ADDRESS_IN_USE} socket or port in use (or the socket path is not a socket),
+ * {@value #ROOT_UNUSABLE} root directory not creatable/writable or held by another snapshotter.
+ */
+public final class Main {
+
+  static final int OK = 0;
+  static final int FAILURE = 1;
+  static final int USAGE = 2;
+  static final int ADDRESS_IN_USE = 3;
+  static final int ROOT_UNUSABLE = 4;
+
+  static final String USAGE_TEXT = String.join("\n",
+      "usage: snapshotter serve --root DIR (--socket PATH | --tcp HOST:PORT)...",
+      "       snapshotter demo",
+      "",
+      "  serve   serve containerd's snapshots API from a directory-backed snapshotter at DIR, on a unix",
+      "          socket (for containerd's [proxy_plugins]) and/or a TCP address (local testing); traced",
+      "  demo    start the service on a temporary root, drive prepare, mounts, commit, view, stat, usage,",
+      "          update, list and remove through a traced client, and print the trace",
+      "",
+      "exit codes: 0 ok, 1 failure, 2 usage, 3 socket/port in use, 4 root not usable");
+
+  private Main() {}
+
+  /**
+   * Runs the launcher and exits with its exit code.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err, null));
+  }
+
+  /**
+   * Runs a command; returns instead of exiting, for tests.
+   *
+   * @param stop for {@code serve}: counted down when the caller wants the server stopped; null to
+   *     serve until the JVM shuts down
+   */
+  static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) {
+    if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+      (args.length == 0 ? err : out).println(USAGE_TEXT);
+      return args.length == 0 ? USAGE : OK;
+    }
+    try {
+      switch (args[0]) {
+        case "serve":
+          return serve(ServeOptions.parse(List.of(args).subList(1, args.length)), out, err, stop);
+        case "demo":
+          if (args.length > 1) {
+            throw new UsageException("demo takes no arguments");
+          }
+          return demo(out, err);
+        default:
+          throw new UsageException("unknown command: " + args[0]);
+      }
+    } catch (UsageException e) {
+      err.println("snapshotter: " + e.getMessage());
+      err.println(USAGE_TEXT);
+      return USAGE;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- serve
+
+  record ServeOptions(Path root, Path socket, String tcpHost, int tcpPort) {
+    static ServeOptions parse(List<String> args) throws UsageException {
+      Path root = null;
+      Path socket = null;
+      String host = null;
+      int port = -1;
+      for (int i = 0; i < args.size(); i++) {
+        String flag = args.get(i);
+        if (i + 1 >= args.size()) {
+          throw new UsageException(flag + " needs a value");
+        }
+        String value = args.get(++i);
+        switch (flag) {
+          case "--root" -> root = Path.of(value);
+          case "--socket" -> socket = Path.of(value);
+          case "--tcp" -> {
+            int colon = value.lastIndexOf(':');
+            if (colon <= 0) {
+              throw new UsageException("--tcp wants HOST:PORT, got " + value);
+            }
+            host = value.substring(0, colon);
+            try {
+              port = Integer.parseInt(value.substring(colon + 1));
+            } catch (NumberFormatException e) {
+              throw new UsageException("--tcp port is not a number: " + value);
+            }
+            if (port < 0 || port > 65535) {
+              throw new UsageException("--tcp port out of range: " + value);
+            }
+          }
+          default -> throw new UsageException("unknown option: " + flag);
+        }
+      }
+      if (root == null) {
+        throw new UsageException("serve needs --root DIR");
+      }
+      if (socket == null && host == null) {
+        throw new UsageException("serve needs --socket PATH and/or --tcp HOST:PORT");
+      }
+      return new ServeOptions(root, socket, host, port);
+    }
+  }
+
+  private static int serve(ServeOptions options, PrintStream out, PrintStream err, CountDownLatch stop) {
+    DirectorySnapshotter directory;
+    try {
+      directory = DirectorySnapshotter.open(options.root());
+    } catch (IOException | RuntimeException e) {
+      err.println("snapshotter: cannot use root " + options.root() + ": " + describe(e));
+      return ROOT_UNUSABLE;
+    }
+    ServerWiring.TracingHandle tracing = ServerWiring.initTracing("acitrace-snapshotter", false, err);
+    OpenTelemetry otel = tracing.openTelemetry();
+    SnapshotterServer.Builder builder = SnapshotterServer.builder(TracingSnapshotter.wrap(directory, otel))
+        .configure(b -> ServerWiring.instrumentServer(b, otel));
+    if (options.socket() != null) {
+      builder.unixSocket(options.socket());
+    }
+    if (options.tcpHost() != null) {
+      builder.tcp(options.tcpHost(), options.tcpPort());
+    }
+    SnapshotterServer server = builder.build();
+    try {
+      server.start();
+    } catch (BindException e) {
+      err.println("snapshotter: " + e.getMessage());
+      directory.close();
+      tracing.close();
+      return ADDRESS_IN_USE;
+    } catch (IOException | RuntimeException e) {
+      err.println("snapshotter: cannot start: " + describe(e));
+      directory.close();
+      tracing.close();
+      return FAILURE;
+    }
+    Runnable shutdown = () -> {
+      server.close();
+      directory.close();
+      tracing.close();
+    };
+    StringBuilder where = new StringBuilder();
+    server.unixSocket().ifPresent(s -> where.append(" unix://").append(s));
+    server.tcpAddress().ifPresent(a -> where.append(" tcp://").append(a.getHostString()).append(':').append(a.getPort()));
+    out.println("snapshotter: serving " + directory.root() + " on" + where
+        + (tracing.destination() == null ? "" : ", spans to " + tracing.destination()));
+    out.flush();
+    try {
+      if (stop == null) {
+        Thread hook = new Thread(shutdown, "snapshotter-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        server.awaitTermination();
+      } else {
+        stop.await();
+        shutdown.run();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      shutdown.run();
+    }
+    return OK;
+  }
+
+  // ----------------------------------------------------------------------------------------------- demo
+
+  private static int demo(PrintStream out, PrintStream err) {
+    Path temp;
+    try {
+      temp = Files.createTempDirectory("acitrace-demo-");
+    } catch (IOException e) {
+      err.println("snapshotter: cannot create a temporary directory: " + describe(e));
+      return ROOT_UNUSABLE;
+    }
+    Path root = temp.resolve("root");
+    Path socket = temp.resolve("snapshotter.sock");
+    String requestId = UUID.randomUUID().toString();
+    out.println("acitrace snapshotter demo: root " + root + ", socket unix://" + socket);
+    out.println("baggage: request.id=" + requestId
+        + ", image.name=docker.io/library/busybox, image.tag=1.36, namespace=default");
+    out.println();
+    int status;
+    ServerWiring.TracingHandle tracing = ServerWiring.initTracing("acitrace-snapshotter-demo", true, out);
+    try {
+      status = runScenario(tracing.openTelemetry(), root, socket, requestId, out, err);
+    } finally {
+      out.println();
+      if (tracing.destination() == null) {
+        out.println("trace (client -> server -> snapshotter):");
+      }
+      tracing.close(); // prints or exports the trace
+      if (tracing.destination() != null) {
+        out.println("trace exported to " + tracing.destination());
+      }
+    }
+    deleteQuietly(temp);
+    return status;
+  }
+
+  private static int runScenario(OpenTelemetry otel, Path root, Path socket, String requestId,
+      PrintStream out, PrintStream err) {
+    try (DirectorySnapshotter directory = DirectorySnapshotter.open(root);
+        SnapshotterServer server = SnapshotterServer.builder(TracingSnapshotter.wrap(directory, otel))
+            .unixSocket(socket)
+            .configure(b -> ServerWiring.instrumentServer(b, otel))
+            .build()
+            .start()) {
+      ManagedChannel channel = SnapshotsClient.unixChannel(socket)
+          .intercept(ServerWiring.clientInterceptor(otel))
+          .build();
+      try {
+        Map<String, String> baggage = new LinkedHashMap<>();
+        baggage.put(BaggageKeys.REQUEST_ID, requestId);
+        baggage.put(BaggageKeys.IMAGE_NAME, "docker.io/library/busybox");
+        baggage.put(BaggageKeys.IMAGE_TAG, "1.36");
+        baggage.put(BaggageKeys.NAMESPACE, "default");
+        Span demoSpan = otel.getTracer("dev.acitrace.snapshotter.demo")
+            .spanBuilder("snapshotter demo").setSpanKind(SpanKind.INTERNAL).startSpan();
+        Context context = ServerWiring.withBaggage(Context.current().with(demoSpan), baggage);
+        try (Scope ignored = context.makeCurrent()) {
+          scenario(SnapshotsClient.create(channel, "acitrace"), out);
+        } finally {
+          demoSpan.end();
+        }
+        out.println("trace id " + demoSpan.getSpanContext().getTraceId());
+      } finally {
+        channel.shutdown();
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      }
+      return OK;
+    } catch (BindException e) {
+      err.println("snapshotter: " + e.getMessage());
+      return ADDRESS_IN_USE;
+    } catch (IOException e) {
+      err.println("snapshotter: cannot use root " + root + ": " + describe(e));
+      return ROOT_UNUSABLE;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return FAILURE;
+    } catch (RuntimeException e) {
+      err.println("snapshotter: demo failed: " + describe(e));
+      e.printStackTrace(err);
+      return FAILURE;
+    }
+  }
+
+  /** What containerd does when it unpacks a one-layer image and starts a container from it. */
+  private static void scenario(Snapshotter snapshots, PrintStream out) throws IOException {
+    String extract = "default/1/extract-layer-1";
+    String layer = "default/2/sha256:layer-1";
+    String rootfs = "default/3/container-1-rootfs";
+
+    List<Mount> mounts = snapshots.prepare(extract, "", Map.of("containerd.io/snapshot.ref", "layer-1"));
+    out.println("prepare " + extract + " -> " + mounts);
+    // "unpack" the layer into the writable snapshot, as containerd would after mounting it
+    Path content = Path.of(mounts.get(0).source());
+    Files.createDirectories(content.resolve("etc"));
+    Files.writeString(content.resolve("etc/hostname"), "acitrace-demo\n");
+    out.println("mounts " + extract + " -> " + snapshots.mounts(extract));
+    snapshots.commit(layer, extract, Map.of("containerd.io/snapshot/layer.digest", "sha256:layer-1"));
+    out.println("commit " + extract + " as " + layer);
+    out.println("view " + rootfs + " of " + layer + " -> " + snapshots.view(rootfs, layer, Map.of()));
+    SnapshotInfo info = snapshots.stat(layer);
+    out.println("stat " + layer + " -> kind " + info.kind().label() + ", labels " + info.labels());
+    Usage usage = snapshots.usage(layer);
+    out.println("usage " + layer + " -> " + usage.size() + " bytes, " + usage.inodes() + " inodes");
+    SnapshotInfo updated = snapshots.update(
+        SnapshotInfo.forUpdate(layer, Map.of("containerd.io/snapshot/demo", "true")),
+        List.of("labels.containerd.io/snapshot/demo"));
+    out.println("update " + layer + " -> labels " + updated.labels());
+    List<String> names = new ArrayList<>();
+    for (SnapshotInfo each : snapshots.list()) {
+      names.add(each.name() + " (" + each.kind().label() + ")");
+    }
+    out.println("list -> " + names);
+    snapshots.remove(rootfs);
+    snapshots.remove(layer);
+    out.println("remove " + rootfs + ", " + layer + " -> " + snapshots.list().size() + " snapshots left");
+  }
+
+  private static String describe(Throwable e) {
+    if (e instanceof AccessDeniedException denied) {
+      return "permission denied: " + denied.getFile();
+    }
+    if (e instanceof FileSystemException fs && !(e instanceof NotDirectoryException)) {
+      // their messages are often only the path: say what went wrong with it
+      return e.getClass().getSimpleName() + ": " + fs.getMessage();
+    }
+    String message = e.getMessage();
+    return message == null ? e.toString() : message;
+  }
+
+  private static void deleteQuietly(Path directory) {
+    try {
+      Files.walkFileTree(directory, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          Files.delete(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+          Files.delete(dir);
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      // a temporary directory left behind is harmless
+    }
+  }
+
+  static final class UsageException extends Exception {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+}
