@@ -1,7 +1,6 @@
 package dev.acitrace.baggage;
 
 import io.opentelemetry.api.baggage.Baggage;
-import io.opentelemetry.api.baggage.BaggageBuilder;
 import io.opentelemetry.api.baggage.BaggageEntryMetadata;
 
 /**
@@ -13,9 +12,11 @@ final class BaggageReader {
 
   private final int maxMembers;
   private final int maxBytes;
-  private BaggageBuilder builder;
+  private ArrayBaggage.Builder builder;
   private int members;
   private int bytes;
+  /** Reused for decoding values that hold escapes, so a value costs one allocation: its String. */
+  private byte[] scratch;
 
   BaggageReader(BaggageLimits limits) {
     this.maxMembers = limits.maxMembers();
@@ -114,9 +115,12 @@ final class BaggageReader {
     if (key == null) {
       key = s.substring(keyStart, keyEnd);
     }
-    String value = BaggageWire.decodeValue(s, valueStart, valueEnd, escapes);
+    if (escapes && (scratch == null || scratch.length < valueEnd - valueStart)) {
+      scratch = new byte[Math.max(64, valueEnd - valueStart)];
+    }
+    String value = BaggageWire.decodeValue(s, valueStart, valueEnd, escapes, scratch);
     if (builder == null) {
-      builder = Baggage.builder();
+      builder = new ArrayBaggage.Builder(Math.min(maxMembers, 8));
     }
     builder.put(
         key,

@@ -130,7 +130,7 @@ final class BaggageWire {
     return -1;
   }
 
-  /** The length of {@code value} once percent-encoded by {@link #appendEncodedValue}. */
+  /** The length of {@code value} once percent-encoded by {@link #writeEncodedValue}. */
   static int encodedValueLength(String value) {
     int length = 0;
     for (int i = 0, n = value.length(); i < n; i++) {
@@ -150,55 +150,101 @@ final class BaggageWire {
   }
 
   /**
-   * Appends {@code value} percent-encoded as UTF-8: baggage-octets other than {@code %} and {@code +} as
+   * Writes {@code value} percent-encoded as UTF-8: baggage-octets other than {@code %} and {@code +} as
    * they are, everything else as {@code %XX} (upper-case hex). An unpaired surrogate is written as U+FFFD,
-   * the character a UTF-8 decoder would produce for it anyway.
+   * the character a UTF-8 decoder would produce for it anyway. Codecs build
+   * headers in a byte array because every encoded character is ASCII: that saves StringBuilder's
+   * per-append checks and yields the header String with one copy.
    */
-  static void appendEncodedValue(StringBuilder out, String value) {
+  @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the cheap copy of ASCII chars
+  static void writeEncodedValue(AsciiBuffer out, String value) {
     int n = value.length();
     int i = 0;
-    // the common case is a plain ASCII value: copy the longest safe prefix in one go
     while (i < n) {
-      char c = value.charAt(i);
-      if (c >= 128 || !VALUE_SAFE[c]) {
+      // copy the run of characters that need no encoding in one go, then encode the one that ends it
+      int run = i;
+      char c = 0;
+      while (i < n && (c = value.charAt(i)) < 128 && VALUE_SAFE[c]) {
+        i++;
+      }
+      if (i > run) {
+        out.ensure(i - run);
+        value.getBytes(run, i, out.buf, out.length);
+        out.length += i - run;
+      }
+      if (i == n) {
         break;
       }
-      i++;
-    }
-    out.append(value, 0, i);
-    for (; i < n; i++) {
-      char c = value.charAt(i);
+      out.ensure(12);
       if (c < 128) {
-        if (VALUE_SAFE[c]) {
-          out.append(c);
-        } else {
-          appendByte(out, c);
-        }
+        writeByte(out, c);
       } else if (c < 0x800) {
-        appendByte(out, 0xC0 | (c >> 6));
-        appendByte(out, 0x80 | (c & 0x3F));
+        writeByte(out, 0xC0 | (c >> 6));
+        writeByte(out, 0x80 | (c & 0x3F));
       } else if (Character.isSurrogate(c)) {
         char low;
         if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(low = value.charAt(i + 1))) {
           int cp = Character.toCodePoint(c, low);
-          appendByte(out, 0xF0 | (cp >> 18));
-          appendByte(out, 0x80 | ((cp >> 12) & 0x3F));
-          appendByte(out, 0x80 | ((cp >> 6) & 0x3F));
-          appendByte(out, 0x80 | (cp & 0x3F));
+          writeByte(out, 0xF0 | (cp >> 18));
+          writeByte(out, 0x80 | ((cp >> 12) & 0x3F));
+          writeByte(out, 0x80 | ((cp >> 6) & 0x3F));
+          writeByte(out, 0x80 | (cp & 0x3F));
           i++;
         } else {
-          out.append("%EF%BF%BD");
+          writeByte(out, 0xEF);
+          writeByte(out, 0xBF);
+          writeByte(out, 0xBD);
         }
       } else {
-        appendByte(out, 0xE0 | (c >> 12));
-        appendByte(out, 0x80 | ((c >> 6) & 0x3F));
-        appendByte(out, 0x80 | (c & 0x3F));
+        writeByte(out, 0xE0 | (c >> 12));
+        writeByte(out, 0x80 | ((c >> 6) & 0x3F));
+        writeByte(out, 0x80 | (c & 0x3F));
       }
+      i++;
     }
   }
 
-  private static void appendByte(StringBuilder out, int b) {
-    out.append('%').append(HEX_UPPER[(b >> 4) & 0xF]).append(HEX_UPPER[b & 0xF]);
+  private static void writeByte(AsciiBuffer out, int b) {
+    byte[] buf = out.buf;
+    int at = out.length;
+    buf[at] = '%';
+    buf[at + 1] = (byte) HEX_UPPER[(b >> 4) & 0xF];
+    buf[at + 2] = (byte) HEX_UPPER[b & 0xF];
+    out.length = at + 3;
+  }
+
+  /** A growable ASCII byte buffer; the codecs' alternative to StringBuilder. */
+  static final class AsciiBuffer {
+    byte[] buf;
+    int length;
+
+    AsciiBuffer(int capacity) {
+      buf = new byte[capacity];
+    }
+
+    void ensure(int extra) {
+      if (length + extra > buf.length) {
+        buf = java.util.Arrays.copyOf(buf, Math.max(length + extra, 2 * buf.length));
+      }
+    }
+
+    void write(char c) {
+      ensure(1);
+      buf[length++] = (byte) c;
+    }
+
+    /** Writes the ASCII string {@code s}. */
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the cheap copy of ASCII chars
+    void writeAscii(String s) {
+      ensure(s.length());
+      s.getBytes(0, s.length(), buf, length);
+      length += s.length();
+    }
+
+    @Override
+    public String toString() {
+      return new String(buf, 0, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
   }
 
   /**
@@ -206,11 +252,11 @@ final class BaggageWire {
    * sequences that are not UTF-8, and a {@code %} not followed by two hex digits, become U+FFFD, as the
    * spec asks; the decoder never fails.
    */
-  static String decodeValue(String s, int start, int end, boolean hasEscapes) {
+  static String decodeValue(String s, int start, int end, boolean hasEscapes, byte[] scratch) {
     if (!hasEscapes) {
       return s.substring(start, end);
     }
-    byte[] bytes = new byte[end - start];
+    byte[] bytes = scratch != null && scratch.length >= end - start ? scratch : new byte[end - start];
     int length = 0;
     for (int i = start; i < end; i++) {
       char c = s.charAt(i);

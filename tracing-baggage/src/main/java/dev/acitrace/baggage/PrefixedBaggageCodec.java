@@ -91,12 +91,13 @@ public final class PrefixedBaggageCodec implements BaggageCodec {
       if (hasProperties && !BaggageWire.isValidProperties(properties)) {
         return;
       }
-      StringBuilder out = new StringBuilder(value.length() + 8);
-      BaggageWire.appendEncodedValue(out, value);
+      BaggageWire.AsciiBuffer out = new BaggageWire.AsciiBuffer(value.length() + 8);
+      BaggageWire.writeEncodedValue(out, value);
       if (hasProperties) {
-        out.append(';').append(properties.trim());
+        out.write(';');
+        out.writeAscii(properties.trim());
       }
-      int size = key.length() + 1 + out.length();
+      int size = key.length() + 1 + out.length;
       int needed = state[0] == 0 ? size : state[1] + 1 + size;
       if (needed > maxBytes) {
         return;

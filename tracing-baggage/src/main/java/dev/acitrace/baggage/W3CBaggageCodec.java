@@ -118,18 +118,18 @@ public final class W3CBaggageCodec implements BaggageCodec {
     return "W3CBaggageCodec{" + limits + "}";
   }
 
-  /** Appends members to one string; one instance per inject. */
+  /** Writes members into one ASCII buffer; one instance per inject. */
   private static final class Writer implements BiConsumer<String, BaggageEntry> {
-    final StringBuilder out;
     final int maxMembers;
     final int maxBytes;
+    final BaggageWire.AsciiBuffer out;
     int members;
 
     Writer(BaggageLimits limits, int entries) {
       this.maxMembers = limits.maxMembers();
       this.maxBytes = limits.maxBytes();
       // typical members are short: presize so that a handful of them never needs a copy
-      this.out = new StringBuilder(Math.min(maxBytes, 32 * entries + 16));
+      this.out = new BaggageWire.AsciiBuffer(Math.min(maxBytes, 48 * entries + 16));
     }
 
     @Override
@@ -146,17 +146,19 @@ public final class W3CBaggageCodec implements BaggageCodec {
       if (hasProperties && !BaggageWire.isValidProperties(properties)) {
         return;
       }
-      int mark = out.length();
+      int mark = out.length;
       if (members > 0) {
-        out.append(',');
+        out.write(',');
       }
-      out.append(key).append('=');
-      BaggageWire.appendEncodedValue(out, value);
+      out.writeAscii(key);
+      out.write('=');
+      BaggageWire.writeEncodedValue(out, value);
       if (hasProperties) {
-        out.append(';').append(properties.trim());
+        out.write(';');
+        out.writeAscii(properties.trim());
       }
-      if (out.length() > maxBytes) {
-        out.setLength(mark); // never a partial member
+      if (out.length > maxBytes) {
+        out.length = mark; // never a partial member
         return;
       }
       members++;
