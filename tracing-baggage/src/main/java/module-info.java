@@ -5,18 +5,15 @@
  * a {@code TextMapPropagator} over the selected codec, and an attribute enricher that copies allowed baggage
  * entries onto RPC spans. Needs no gRPC and no OpenTelemetry SDK.
  *
- * <p>The OpenTelemetry autoconfigure SPI is optional: when it is present, {@code OTEL_PROPAGATORS} can name
- * {@code acitrace-baggage}.
+ * <p>The OpenTelemetry autoconfigure {@code ConfigurablePropagatorProvider} for {@code acitrace-baggage}
+ * lives in the bundle module: a {@code provides} clause for a service of a {@code requires static} module
+ * fails boot-layer resolution whenever that module is absent, and this module must resolve without the SDK.
  *
  * @provides dev.acitrace.api.spi.BaggageCodecProvider {@code w3c} (order 0) and {@code prefixed} (order 100)
  * @provides dev.acitrace.api.spi.AttributeEnricherProvider {@code baggage}
- * @provides io.opentelemetry.sdk.autoconfigure.spi.ConfigurablePropagatorProvider {@code acitrace-baggage}
  * @see <a href="https://www.w3.org/TR/baggage/">W3C Baggage</a>
  */
 module dev.acitrace.baggage {
-  // only AciBaggagePropagatorProvider uses it, and only autoconfiguration (which brings it) loads that class
-  requires static io.opentelemetry.sdk.autoconfigure.spi;
-
   requires transitive dev.acitrace.api;
 
   exports dev.acitrace.baggage;
@@ -26,6 +23,4 @@ module dev.acitrace.baggage {
       dev.acitrace.baggage.PrefixedBaggageCodecProvider;
   provides dev.acitrace.api.spi.AttributeEnricherProvider with
       dev.acitrace.baggage.BaggageAttributeEnricherProvider;
-  provides io.opentelemetry.sdk.autoconfigure.spi.ConfigurablePropagatorProvider with
-      dev.acitrace.baggage.AciBaggagePropagatorProvider;
 }

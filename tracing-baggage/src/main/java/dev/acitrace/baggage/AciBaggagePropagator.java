@@ -25,7 +25,8 @@ import java.util.Collection;
  * }</pre>
  *
  * <p>With the OpenTelemetry SDK autoconfiguration, {@code OTEL_PROPAGATORS=tracecontext,acitrace-baggage}
- * does the same (see {@link AciBaggagePropagatorProvider}).
+ * does the same; that {@code ConfigurablePropagatorProvider} ships with the bundle module (it needs the SDK,
+ * which this module does not) and is built on {@link #create(TracingConfig)}.
  *
  * <p>Extraction replaces the baggage of the given context with what the carrier holds (as OpenTelemetry's
  * W3C propagator does) and leaves the context unchanged when the carrier holds none. Neither direction
