@@ -33,6 +33,10 @@ import java.util.Locale;
  * header whose name does not unescape to a valid key, or whose value does not parse, is skipped.
  * {@link #fields()} is empty because the header names depend on the baggage.
  *
+ * <p>Extraction lists the carrier's headers with {@link TextMapGetter#keys}, so it needs a getter that
+ * implements that method (deprecated in OpenTelemetry 1.68, with a default that returns nothing); a getter
+ * that does not carries no prefixed baggage.
+ *
  * <p>Instances are immutable and thread-safe.
  */
 public final class PrefixedBaggageCodec implements BaggageCodec {
@@ -109,6 +113,9 @@ public final class PrefixedBaggageCodec implements BaggageCodec {
   }
 
   @Override
+  // keys() is deprecated since OpenTelemetry 1.68 (its default returns nothing), yet a per-entry header
+  // format cannot be read without listing the headers; gRPC and HTTP getters implement it
+  @SuppressWarnings("deprecation")
   public <C> Baggage extract(C carrier, TextMapGetter<C> getter) {
     if (getter == null) {
       return Baggage.empty();

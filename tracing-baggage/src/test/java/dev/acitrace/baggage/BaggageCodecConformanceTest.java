@@ -226,6 +226,7 @@ abstract class BaggageCodecConformanceTest {
   void extract_getterThatThrows_returnsEmptyAndDoesNotThrow() {
     TextMapGetter<Carrier> broken = new TextMapGetter<>() {
       @Override
+      @SuppressWarnings("deprecation")
       public Iterable<String> keys(Carrier carrier) {
         throw new IllegalStateException("broken carrier");
       }

@@ -200,6 +200,7 @@ class BaggageContextTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the scopes are only there to make contexts current
   void currentContextVariants_workOnContextCurrent() {
     assertThat(BaggageContext.requestId()).isNull();
     try (Scope ignored = BaggageContext.withRequestId("r-1").makeCurrent()) {

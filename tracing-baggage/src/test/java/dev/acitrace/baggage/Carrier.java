@@ -15,6 +15,7 @@ final class Carrier {
 
   static final TextMapGetter<Carrier> GETTER = new TextMapGetter<>() {
     @Override
+    @SuppressWarnings("deprecation") // still the only way to list headers; the prefixed codec needs it
     public Iterable<String> keys(Carrier carrier) {
       return carrier.headers.keySet();
     }
