@@ -22,7 +22,7 @@ final class BaggageWire {
   private static final boolean[] VALUE_SAFE = new boolean[128];
   private static final boolean[] PROPERTY_CHAR = new boolean[128];
   private static final byte[] HEX_VALUE = new byte[128];
-  private static final char[] HEX_UPPER = "0123456789ABCDEF".toCharArray();
+  private static final byte[] HEX_UPPER = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
 
   static {
     // token (RFC 7230 3.2.6): ALPHA / DIGIT / !#$%&'*+-.^_`|~
@@ -76,6 +76,28 @@ final class BaggageWire {
 
   static boolean isOws(char c) {
     return c == ' ' || c == '\t';
+  }
+
+  /**
+   * Keys recently found valid, by hash. The same few keys are written on every call, and checking a key
+   * character by character was the largest cost of encoding: a hit is a cached hash, an array read and an
+   * identity (or intrinsic equals) comparison. Racy by design: a slot holds an immutable String or null,
+   * and a lost update only costs one more validation.
+   */
+  private static final String[] VALID_KEYS = new String[256];
+
+  /** {@link #isValidKey}, remembering valid keys. */
+  static boolean isValidKeyCached(String key) {
+    int slot = key.hashCode() & (VALID_KEYS.length - 1);
+    String known = VALID_KEYS[slot];
+    if (known == key || (known != null && known.equals(key))) {
+      return true;
+    }
+    if (!isValidKey(key)) {
+      return false;
+    }
+    VALID_KEYS[slot] = key;
+    return true;
   }
 
   /** Whether {@code key} is a non-empty W3C {@code token}. */
@@ -160,66 +182,90 @@ final class BaggageWire {
   static void writeEncodedValue(AsciiBuffer out, String value) {
     int n = value.length();
     int i = 0;
+    // most values need no escaping: find the safe prefix, then copy it in one go
     while (i < n) {
-      // copy the run of characters that need no encoding in one go, then encode the one that ends it
-      int run = i;
-      char c = 0;
-      while (i < n && (c = value.charAt(i)) < 128 && VALUE_SAFE[c]) {
-        i++;
-      }
-      if (i > run) {
-        out.ensure(i - run);
-        value.getBytes(run, i, out.buf, out.length);
-        out.length += i - run;
-      }
-      if (i == n) {
+      char c = value.charAt(i);
+      if (c >= 128 || !VALUE_SAFE[c]) {
         break;
       }
-      out.ensure(12);
+      i++;
+    }
+    out.ensure(i);
+    value.getBytes(0, i, out.buf, out.length);
+    out.length += i;
+    if (i < n) {
+      writeEncodedTail(out, value, i);
+    }
+  }
+
+  /** The rest of {@link #writeEncodedValue} from the first character that needs escaping. */
+  private static void writeEncodedTail(AsciiBuffer out, String value, int from) {
+    int n = value.length();
+    // budget three bytes a character, enough for any ASCII; a non-ASCII character tops it up
+    out.ensure(3 * (n - from));
+    byte[] b = out.buf;
+    int at = out.length;
+    for (int i = from; i < n; i++) {
+      char c = value.charAt(i);
       if (c < 128) {
-        writeByte(out, c);
-      } else if (c < 0x800) {
-        writeByte(out, 0xC0 | (c >> 6));
-        writeByte(out, 0x80 | (c & 0x3F));
+        if (VALUE_SAFE[c]) {
+          b[at++] = (byte) c;
+        } else {
+          at = pct(b, at, c);
+        }
+        continue;
+      }
+      int remaining = 3 * (n - i - 1);
+      if (at + 12 + remaining > b.length) {
+        out.length = at;
+        out.ensure(12 + remaining);
+        b = out.buf;
+      }
+      if (c < 0x800) {
+        at = pct(b, at, 0xC0 | (c >> 6));
+        at = pct(b, at, 0x80 | (c & 0x3F));
       } else if (Character.isSurrogate(c)) {
         char low;
         if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(low = value.charAt(i + 1))) {
           int cp = Character.toCodePoint(c, low);
-          writeByte(out, 0xF0 | (cp >> 18));
-          writeByte(out, 0x80 | ((cp >> 12) & 0x3F));
-          writeByte(out, 0x80 | ((cp >> 6) & 0x3F));
-          writeByte(out, 0x80 | (cp & 0x3F));
+          at = pct(b, at, 0xF0 | (cp >> 18));
+          at = pct(b, at, 0x80 | ((cp >> 12) & 0x3F));
+          at = pct(b, at, 0x80 | ((cp >> 6) & 0x3F));
+          at = pct(b, at, 0x80 | (cp & 0x3F));
           i++;
         } else {
-          writeByte(out, 0xEF);
-          writeByte(out, 0xBF);
-          writeByte(out, 0xBD);
+          at = pct(b, at, 0xEF);
+          at = pct(b, at, 0xBF);
+          at = pct(b, at, 0xBD);
         }
       } else {
-        writeByte(out, 0xE0 | (c >> 12));
-        writeByte(out, 0x80 | ((c >> 6) & 0x3F));
-        writeByte(out, 0x80 | (c & 0x3F));
+        at = pct(b, at, 0xE0 | (c >> 12));
+        at = pct(b, at, 0x80 | ((c >> 6) & 0x3F));
+        at = pct(b, at, 0x80 | (c & 0x3F));
       }
-      i++;
     }
+    out.length = at;
   }
 
-  private static void writeByte(AsciiBuffer out, int b) {
-    byte[] buf = out.buf;
-    int at = out.length;
-    buf[at] = '%';
-    buf[at + 1] = (byte) HEX_UPPER[(b >> 4) & 0xF];
-    buf[at + 2] = (byte) HEX_UPPER[b & 0xF];
-    out.length = at + 3;
+  private static int pct(byte[] b, int at, int octet) {
+    b[at] = '%';
+    b[at + 1] = HEX_UPPER[(octet >> 4) & 0xF];
+    b[at + 2] = HEX_UPPER[octet & 0xF];
+    return at + 3;
   }
 
   /** A growable ASCII byte buffer; the codecs' alternative to StringBuilder. */
-  static final class AsciiBuffer {
+  static class AsciiBuffer {
     byte[] buf;
     int length;
 
     AsciiBuffer(int capacity) {
       buf = new byte[capacity];
+    }
+
+    /** A buffer that writes into {@code buf} (and grows out of it when needed). */
+    AsciiBuffer(byte[] buf) {
+      this.buf = buf;
     }
 
     void ensure(int extra) {

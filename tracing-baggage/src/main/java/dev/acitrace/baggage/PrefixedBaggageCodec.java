@@ -83,7 +83,7 @@ public final class PrefixedBaggageCodec implements BaggageCodec {
     int maxMembers = limits.maxMembers();
     int maxBytes = limits.maxBytes();
     baggage.forEach((String key, BaggageEntry entry) -> {
-      if (state[0] >= maxMembers || key == null || entry == null || !BaggageWire.isValidKey(key)) {
+      if (state[0] >= maxMembers || key == null || entry == null || !BaggageWire.isValidKeyCached(key)) {
         return;
       }
       String value = entry.getValue();

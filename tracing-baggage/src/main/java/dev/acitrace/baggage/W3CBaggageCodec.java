@@ -41,6 +41,15 @@ public final class W3CBaggageCodec implements BaggageCodec {
   public static final String HEADER = "baggage";
 
   private static final List<String> FIELDS = List.of(HEADER);
+
+  /**
+   * A per-thread encoding buffer: a header is built in it and copied once into the header String, so an
+   * inject allocates that String and little else. Buffers that grew past {@link #MAX_SCRATCH} (a baggage
+   * close to the 8192-byte limit full of escapes) are not kept.
+   */
+  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1024]);
+
+  private static final int MAX_SCRATCH = 16 * 1024;
   private static final W3CBaggageCodec DEFAULT = new W3CBaggageCodec(BaggageLimits.W3C);
 
   private final BaggageLimits limits;
@@ -75,10 +84,13 @@ public final class W3CBaggageCodec implements BaggageCodec {
     if (baggage == null || setter == null || baggage.isEmpty()) {
       return;
     }
-    Writer writer = new Writer(limits, baggage.size());
+    Writer writer = new Writer(limits, SCRATCH.get());
     baggage.forEach(writer);
+    if (writer.buf.length <= MAX_SCRATCH) {
+      SCRATCH.set(writer.buf); // it may have grown: keep the larger one
+    }
     if (writer.members > 0) {
-      setter.set(carrier, HEADER, writer.out.toString());
+      setter.set(carrier, HEADER, writer.toString());
     }
   }
 
@@ -118,23 +130,22 @@ public final class W3CBaggageCodec implements BaggageCodec {
     return "W3CBaggageCodec{" + limits + "}";
   }
 
-  /** Writes members into one ASCII buffer; one instance per inject. */
-  private static final class Writer implements BiConsumer<String, BaggageEntry> {
+  /** Writes members into its ASCII buffer; one instance per inject. */
+  private static final class Writer extends BaggageWire.AsciiBuffer
+      implements BiConsumer<String, BaggageEntry> {
     final int maxMembers;
     final int maxBytes;
-    final BaggageWire.AsciiBuffer out;
     int members;
 
-    Writer(BaggageLimits limits, int entries) {
+    Writer(BaggageLimits limits, byte[] scratch) {
+      super(scratch);
       this.maxMembers = limits.maxMembers();
       this.maxBytes = limits.maxBytes();
-      // typical members are short: presize so that a handful of them never needs a copy
-      this.out = new BaggageWire.AsciiBuffer(Math.min(maxBytes, 48 * entries + 16));
     }
 
     @Override
     public void accept(String key, BaggageEntry entry) {
-      if (members >= maxMembers || key == null || entry == null || !BaggageWire.isValidKey(key)) {
+      if (members >= maxMembers || key == null || entry == null || !BaggageWire.isValidKeyCached(key)) {
         return;
       }
       String value = entry.getValue();
@@ -146,19 +157,19 @@ public final class W3CBaggageCodec implements BaggageCodec {
       if (hasProperties && !BaggageWire.isValidProperties(properties)) {
         return;
       }
-      int mark = out.length;
+      int mark = length;
       if (members > 0) {
-        out.write(',');
+        write(',');
       }
-      out.writeAscii(key);
-      out.write('=');
-      BaggageWire.writeEncodedValue(out, value);
+      writeAscii(key);
+      write('=');
+      BaggageWire.writeEncodedValue(this, value);
       if (hasProperties) {
-        out.write(';');
-        out.writeAscii(properties.trim());
+        write(';');
+        writeAscii(properties.trim());
       }
-      if (out.length > maxBytes) {
-        out.length = mark; // never a partial member
+      if (length > maxBytes) {
+        length = mark; // never a partial member
         return;
       }
       members++;
