@@ -14,8 +14,7 @@ import java.util.function.BiConsumer;
  * The {@link Baggage} that codecs extract: entries in sorted key order, as OpenTelemetry's own baggage
  * iterates them. The extractor inserts into the sorted arrays as it parses (headers usually arrive in
  * key order, so an insertion is an append), which spares the copy-and-sort that
- * {@code Baggage.builder().build()} does on every call. Immutable once built; equal to any
- * {@link Baggage} with the same entries.
+ * {@code Baggage.builder().build()} does on every call. Immutable once built.
  */
 final class ArrayBaggage implements Baggage {
 
@@ -74,20 +73,21 @@ final class ArrayBaggage implements Baggage {
     return builder;
   }
 
+  /**
+   * Equal to another extracted baggage with the same entries. Not equal to OpenTelemetry's own baggage
+   * even with the same entries: that one only equals its own kind, and {@code equals} must be symmetric.
+   */
   @Override
   public boolean equals(Object o) {
     if (o == this) {
       return true;
     }
-    if (!(o instanceof Baggage) || ((Baggage) o).size() != size) {
+    if (!(o instanceof ArrayBaggage) || ((ArrayBaggage) o).size != size) {
       return false;
     }
-    Baggage other = (Baggage) o;
+    ArrayBaggage other = (ArrayBaggage) o;
     for (int i = 0; i < size; i++) {
-      BaggageEntry theirs = other.getEntry(keys[i]);
-      if (theirs == null
-          || !entries[i].value.equals(theirs.getValue())
-          || !entries[i].metadata.getValue().equals(theirs.getMetadata().getValue())) {
+      if (!keys[i].equals(other.keys[i]) || !entries[i].equals(other.entries[i])) {
         return false;
       }
     }
@@ -96,9 +96,10 @@ final class ArrayBaggage implements Baggage {
 
   @Override
   public int hashCode() {
-    int hash = 0;
+    int hash = 1;
     for (int i = 0; i < size; i++) {
-      hash += keys[i].hashCode() ^ entries[i].value.hashCode();
+      hash = 31 * hash + keys[i].hashCode();
+      hash = 31 * hash + entries[i].hashCode();
     }
     return hash;
   }
@@ -147,9 +148,9 @@ final class ArrayBaggage implements Baggage {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof BaggageEntry
-          && value.equals(((BaggageEntry) o).getValue())
-          && metadata.getValue().equals(((BaggageEntry) o).getMetadata().getValue());
+      return o instanceof Entry
+          && value.equals(((Entry) o).value)
+          && metadata.getValue().equals(((Entry) o).metadata.getValue());
     }
 
     @Override

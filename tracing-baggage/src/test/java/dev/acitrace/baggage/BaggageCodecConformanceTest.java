@@ -251,9 +251,11 @@ abstract class BaggageCodecConformanceTest {
     Baggage baggage = Baggage.builder().put("b", "2").put("a", "1", BaggageEntryMetadata.create("p")).build();
 
     Baggage back = codec().extract(inject(codec(), baggage), Carrier.GETTER);
+    Baggage again = codec().extract(inject(codec(), baggage), Carrier.GETTER);
 
-    assertThat(back).isEqualTo(baggage);
-    assertThat(back.hashCode()).isEqualTo(back.hashCode());
+    assertThat(back).isEqualTo(again).hasSameHashCodeAs(again);
+    assertThat(back).isNotEqualTo(codec().extract(inject(codec(), baggage.toBuilder().put("b", "x").build()), Carrier.GETTER));
+    assertThat(entries(back)).isEqualTo(entries(baggage));
     assertThat(back.asMap().keySet()).containsExactly("a", "b");
     assertThat(back.getEntryValue("a")).isEqualTo("1");
     assertThat(back.getEntryValue("missing")).isNull();
