@@ -280,9 +280,14 @@ final class BaggageWire {
     }
 
     /** Writes the ASCII string {@code s}. */
-    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the cheap copy of ASCII chars
     void writeAscii(String s) {
       ensure(s.length());
+      copyAscii(s);
+    }
+
+    /** Writes the ASCII string {@code s}, for which the caller has ensured room. */
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the cheap copy of ASCII chars
+    void copyAscii(String s) {
       s.getBytes(0, s.length(), buf, length);
       length += s.length();
     }

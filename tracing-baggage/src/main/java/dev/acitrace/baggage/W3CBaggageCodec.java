@@ -158,11 +158,13 @@ public final class W3CBaggageCodec implements BaggageCodec {
         return;
       }
       int mark = length;
+      // one capacity check for the separator, key, '=' and the value if it needs no escaping
+      ensure(key.length() + value.length() + 2);
       if (members > 0) {
-        write(',');
+        buf[length++] = ',';
       }
-      writeAscii(key);
-      write('=');
+      copyAscii(key);
+      buf[length++] = '=';
       BaggageWire.writeEncodedValue(this, value);
       if (hasProperties) {
         write(';');
