@@ -1,0 +1,212 @@
+package dev.acitrace.baggage;
+
+import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.baggage.BaggageBuilder;
+import io.opentelemetry.api.baggage.BaggageEntry;
+import io.opentelemetry.api.baggage.BaggageEntryMetadata;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+
+/**
+ * The {@link Baggage} that codecs extract: entries in sorted key order, as OpenTelemetry's own baggage
+ * iterates them. The extractor inserts into the sorted arrays as it parses (headers usually arrive in
+ * key order, so an insertion is an append), which spares the copy-and-sort that
+ * {@code Baggage.builder().build()} does on every call. Immutable once built.
+ */
+final class ArrayBaggage implements Baggage {
+
+  private final String[] keys;
+  private final Entry[] entries;
+  private final int size;
+
+  private ArrayBaggage(String[] keys, Entry[] entries, int size) {
+    this.keys = keys;
+    this.entries = entries;
+    this.size = size;
+  }
+
+  @Override
+  public int size() {
+    return size;
+  }
+
+  @Override
+  public void forEach(BiConsumer<? super String, ? super BaggageEntry> consumer) {
+    for (int i = 0; i < size; i++) {
+      consumer.accept(keys[i], entries[i]);
+    }
+  }
+
+  @Override
+  public Map<String, BaggageEntry> asMap() {
+    Map<String, BaggageEntry> map = new LinkedHashMap<>(size * 2);
+    for (int i = 0; i < size; i++) {
+      map.put(keys[i], entries[i]);
+    }
+    return Collections.unmodifiableMap(map);
+  }
+
+  @Override
+  public String getEntryValue(String key) {
+    BaggageEntry entry = getEntry(key);
+    return entry == null ? null : entry.getValue();
+  }
+
+  @Override
+  public BaggageEntry getEntry(String key) {
+    if (key == null) {
+      return null;
+    }
+    int i = indexOf(keys, size, key);
+    return i >= 0 ? entries[i] : null;
+  }
+
+  @Override
+  public BaggageBuilder toBuilder() {
+    BaggageBuilder builder = Baggage.builder();
+    for (int i = 0; i < size; i++) {
+      builder.put(keys[i], entries[i].value, entries[i].metadata);
+    }
+    return builder;
+  }
+
+  /**
+   * Equal to another extracted baggage with the same entries. Not equal to OpenTelemetry's own baggage
+   * even with the same entries: that one only equals its own kind, and {@code equals} must be symmetric.
+   */
+  @Override
+  public boolean equals(Object o) {
+    if (o == this) {
+      return true;
+    }
+    if (!(o instanceof ArrayBaggage) || ((ArrayBaggage) o).size != size) {
+      return false;
+    }
+    ArrayBaggage other = (ArrayBaggage) o;
+    for (int i = 0; i < size; i++) {
+      if (!keys[i].equals(other.keys[i]) || !entries[i].equals(other.entries[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public int hashCode() {
+    int hash = 1;
+    for (int i = 0; i < size; i++) {
+      hash = 31 * hash + keys[i].hashCode();
+      hash = 31 * hash + entries[i].hashCode();
+    }
+    return hash;
+  }
+
+  @Override
+  public String toString() {
+    return "Baggage" + asMap();
+  }
+
+  private static int indexOf(String[] keys, int size, String key) {
+    int low = 0;
+    int high = size - 1;
+    while (low <= high) {
+      int mid = (low + high) >>> 1;
+      int cmp = keys[mid].compareTo(key);
+      if (cmp < 0) {
+        low = mid + 1;
+      } else if (cmp > 0) {
+        high = mid - 1;
+      } else {
+        return mid;
+      }
+    }
+    return -(low + 1);
+  }
+
+  /** One entry; its metadata is OpenTelemetry's. */
+  static final class Entry implements BaggageEntry {
+    final String value;
+    final BaggageEntryMetadata metadata;
+
+    Entry(String value, BaggageEntryMetadata metadata) {
+      this.value = value;
+      this.metadata = metadata;
+    }
+
+    @Override
+    public String getValue() {
+      return value;
+    }
+
+    @Override
+    public BaggageEntryMetadata getMetadata() {
+      return metadata;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Entry
+          && value.equals(((Entry) o).value)
+          && metadata.getValue().equals(((Entry) o).metadata.getValue());
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(value, metadata.getValue());
+    }
+
+    @Override
+    public String toString() {
+      return metadata.getValue().isEmpty() ? value : value + ";" + metadata.getValue();
+    }
+  }
+
+  /** Collects entries in key order; a later entry for a key replaces the earlier one. Not thread-safe. */
+  static final class Builder {
+    private String[] keys;
+    private Entry[] entries;
+    private int size;
+
+    Builder(int capacity) {
+      keys = new String[capacity];
+      entries = new Entry[capacity];
+    }
+
+    void put(String key, String value, BaggageEntryMetadata metadata) {
+      Entry entry = new Entry(value, metadata);
+      if (size == 0 || keys[size - 1].compareTo(key) < 0) {
+        ensureRoom();
+        keys[size] = key;
+        entries[size++] = entry;
+        return;
+      }
+      int i = indexOf(keys, size, key);
+      if (i >= 0) {
+        entries[i] = entry; // duplicate key: the last one wins, as in OpenTelemetry
+        return;
+      }
+      int at = -(i + 1);
+      ensureRoom();
+      System.arraycopy(keys, at, keys, at + 1, size - at);
+      System.arraycopy(entries, at, entries, at + 1, size - at);
+      keys[at] = key;
+      entries[at] = entry;
+      size++;
+    }
+
+    Baggage build() {
+      return size == 0 ? Baggage.empty() : new ArrayBaggage(keys, entries, size);
+    }
+
+    private void ensureRoom() {
+      if (size == keys.length) {
+        int capacity = Math.max(4, size * 2);
+        keys = java.util.Arrays.copyOf(keys, capacity);
+        entries = java.util.Arrays.copyOf(entries, capacity);
+      }
+    }
+  }
+}

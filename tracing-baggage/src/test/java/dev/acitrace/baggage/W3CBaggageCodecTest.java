@@ -1,0 +1,210 @@
+package dev.acitrace.baggage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.acitrace.api.spi.BaggageCodec;
+import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.baggage.BaggageEntryMetadata;
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
+import io.opentelemetry.context.Context;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class W3CBaggageCodecTest extends BaggageCodecConformanceTest {
+
+  private static final W3CBaggagePropagator OTEL = W3CBaggagePropagator.getInstance();
+
+  @Override
+  BaggageCodec codec(BaggageLimits limits) {
+    return W3CBaggageCodec.create(limits);
+  }
+
+  private static Baggage extract(String... headers) {
+    Carrier carrier = new Carrier();
+    for (String header : headers) {
+      carrier.add("baggage", header);
+    }
+    return W3CBaggageCodec.create().extract(carrier, Carrier.GETTER);
+  }
+
+  // ---- wire format ---------------------------------------------------------------------------------
+
+  @Test
+  void inject_writesOneBaggageHeaderInKeyOrder() {
+    Baggage baggage = Baggage.builder()
+        .put("user.id", "alice")
+        .put("request.id", "r 1,2;3%", BaggageEntryMetadata.create("ttl=5"))
+        .put("image.name", "registry.example.com/app:1.0")
+        .build();
+
+    Carrier carrier = inject(codec(), baggage);
+
+    assertThat(carrier.headers).containsOnlyKeys("baggage");
+    assertThat(carrier.headers.get("baggage")).containsExactly(
+        "image.name=registry.example.com/app:1.0,request.id=r%201%2C2%3B3%25;ttl=5,user.id=alice");
+    assertThat(codec().fields()).containsExactly("baggage");
+  }
+
+  @Test
+  void inject_encodesPlusAndNonAsciiAsUtf8PercentEscapes() {
+    Carrier carrier = inject(codec(), Baggage.builder().put("k", "a+b é 😀").build());
+
+    assertThat(carrier.headers.get("baggage")).containsExactly("k=a%2Bb%20%C3%A9%20%F0%9F%98%80");
+  }
+
+  // ---- interoperability with OpenTelemetry's W3CBaggagePropagator ------------------------------------
+
+  @Test
+  void crossDecoding_otelEncodes_weDecode_generated() {
+    BaggageGenerator generator = new BaggageGenerator(0x5EED_0003L);
+    for (int i = 0; i < GENERATED; i++) {
+      Baggage baggage = generator.baggage(10);
+      Carrier carrier = new Carrier();
+      OTEL.inject(Context.root().with(baggage), carrier, Carrier.SETTER);
+
+      Baggage ours = codec().extract(carrier, Carrier.GETTER);
+
+      assertThat(entries(ours)).as("baggage #%d via %s", i, carrier).isEqualTo(entries(baggage));
+    }
+  }
+
+  @Test
+  void crossDecoding_weEncode_otelDecodes_generated() {
+    BaggageGenerator generator = new BaggageGenerator(0x5EED_0003L);
+    for (int i = 0; i < GENERATED; i++) {
+      Baggage baggage = generator.baggage(10);
+      Carrier carrier = inject(codec(), baggage);
+
+      Baggage theirs = Baggage.fromContext(OTEL.extract(Context.root(), carrier, Carrier.GETTER));
+
+      assertThat(entries(theirs)).as("baggage #%d via %s", i, carrier).isEqualTo(entries(baggage));
+    }
+  }
+
+  @Test
+  void crossDecoding_malformedHeaders_weKeepAtLeastWhatOtelKeeps() {
+    List<String> headers = List.of(
+        "a=1,b", "a=1,=2,c=3", "a=1,,c=3", "k@=1,b=2", "a=b c,d=4", "a=\u0001,b=2", " k = v ; p ; q=1 ,x",
+        "a=1,a=2", "a==b", "a=1;;", "a=\"q\",b=1", "a=ü,b=1", "a=%C3%28,b=%E2%82");
+    for (String header : headers) {
+      Carrier carrier = Carrier.of("baggage", header);
+      Baggage theirs = Baggage.fromContext(OTEL.extract(Context.root(), carrier, Carrier.GETTER));
+      Baggage ours = codec().extract(carrier, Carrier.GETTER);
+      assertThat(entries(ours)).as(header).containsAllEntriesOf(entries(theirs));
+    }
+  }
+
+  // ---- malformed input ---------------------------------------------------------------------------------
+
+  @Test
+  void extract_truncatedMembers_areSkippedAndValidOnesKept() {
+    assertThat(entries(extract("a=1,b"))).containsOnlyKeys("a");
+    assertThat(entries(extract("a=1,b="))).containsOnlyKeys("a", "b");
+    assertThat(extract("a=1,b=").getEntryValue("b")).isEmpty();
+    assertThat(entries(extract("a"))).isEmpty();
+    assertThat(entries(extract("a=1,c=3,"))).containsOnlyKeys("a", "c");
+    assertThat(entries(extract(",,a=1,,"))).containsOnlyKeys("a");
+  }
+
+  @Test
+  void extract_badPercentEscapes_decodeToReplacementCharacter() {
+    assertThat(extract("a=%zz").getEntryValue("a")).isEqualTo("\uFFFDzz");
+    assertThat(extract("a=x%4").getEntryValue("a")).isEqualTo("x\uFFFD4");
+    assertThat(extract("a=x%").getEntryValue("a")).isEqualTo("x\uFFFD");
+    assertThat(extract("a=%C3%28").getEntryValue("a")).isEqualTo("\uFFFD(");
+    assertThat(extract("a=%E2%82").getEntryValue("a")).isEqualTo("\uFFFD");
+    assertThat(extract("a=%FF%41").getEntryValue("a")).isEqualTo("\uFFFDA");
+    assertThat(extract("a=%c3%a9").getEntryValue("a")).isEqualTo("é");
+  }
+
+  @Test
+  void extract_emptyKeysAndInvalidKeys_areSkipped() {
+    assertThat(entries(extract("=1,b=2"))).containsOnlyKeys("b");
+    assertThat(entries(extract(" =1,b=2"))).containsOnlyKeys("b");
+    assertThat(entries(extract("k@=1,b=2"))).containsOnlyKeys("b");
+    assertThat(entries(extract("k y=1,b=2"))).containsOnlyKeys("b");
+    assertThat(entries(extract("ключ=1,b=2"))).containsOnlyKeys("b");
+  }
+
+  @Test
+  void extract_controlCharactersAndOtherInvalidValueCharacters_skipTheMember() {
+    assertThat(entries(extract("a=x\u0001y,b=2"))).containsOnlyKeys("b");
+    assertThat(entries(extract("a=x\u007fy,b=2"))).containsOnlyKeys("b");
+    assertThat(entries(extract("a=x\ny,b=2"))).containsOnlyKeys("b");
+    assertThat(entries(extract("a=b c,b=2"))).containsOnlyKeys("b");
+    assertThat(entries(extract("a=\"q\",b=2"))).containsOnlyKeys("b");
+    assertThat(entries(extract("a=x\\y,b=2"))).containsOnlyKeys("b");
+    assertThat(entries(extract("a=ü,b=2"))).containsOnlyKeys("b");
+    assertThat(entries(extract("a=1;p\u0001,b=2"))).containsOnlyKeys("b");
+  }
+
+  @Test
+  void extract_optionalWhitespace_isIgnoredAndPropertiesTrimmed() {
+    Baggage baggage = extract(" k = v ; p ; q=1 \t,\tx=2 ");
+
+    assertThat(baggage.getEntryValue("k")).isEqualTo("v");
+    assertThat(baggage.getEntry("k").getMetadata().getValue()).isEqualTo("p ; q=1");
+    assertThat(baggage.getEntryValue("x")).isEqualTo("2");
+  }
+
+  @Test
+  void extract_duplicateKeys_lastWins() {
+    assertThat(extract("a=1,b=2,a=3").getEntryValue("a")).isEqualTo("3");
+    assertThat(extract("a=1", "a=2").getEntryValue("a")).isEqualTo("2");
+    assertThat(extract("a=1,b=2,a=3").size()).isEqualTo(2);
+  }
+
+  @Test
+  void extract_severalBaggageHeaders_areReadAsOneList() {
+    Baggage baggage = extract("a=1,b=2", "c=3", "", "d=4;p");
+
+    assertThat(entries(baggage)).containsOnlyKeys("a", "b", "c", "d");
+    assertThat(baggage.getEntry("d").getMetadata().getValue()).isEqualTo("p");
+  }
+
+  @Test
+  void extract_severalHeaders_shareOneLimit() {
+    Carrier carrier = new Carrier();
+    for (int h = 0; h < 10; h++) {
+      StringBuilder header = new StringBuilder();
+      for (int i = 0; i < 10; i++) {
+        header.append(header.length() == 0 ? "" : ",").append("h").append(h).append('k').append(i).append("=v");
+      }
+      carrier.add("baggage", header.toString());
+    }
+
+    assertThat(codec().extract(carrier, Carrier.GETTER).size()).isEqualTo(64);
+  }
+
+  @Test
+  void extract_100KilobyteHeader_keepsWhatFitsTheLimits() {
+    String big = "big=" + "x".repeat(100 * 1024);
+
+    assertThat(entries(extract(big + ",a=1"))).containsOnlyKeys("a");
+    assertThat(entries(extract("a=1," + big + ",b=2"))).containsOnlyKeys("a", "b");
+    assertThat(entries(extract("junk".repeat(25 * 1024) + ",a=1"))).containsOnlyKeys("a");
+  }
+
+  @Test
+  void extract_10000Members_keepsTheFirst64() {
+    StringBuilder header = new StringBuilder();
+    for (int i = 0; i < 10_000; i++) {
+      header.append(i == 0 ? "" : ",").append('k').append(i).append('=').append(i);
+    }
+
+    Baggage baggage = extract(header.toString());
+
+    assertThat(baggage.size()).isEqualTo(64);
+    assertThat(baggage.getEntryValue("k0")).isEqualTo("0");
+    assertThat(baggage.getEntryValue("k63")).isEqualTo("63");
+    assertThat(baggage.getEntryValue("k64")).isNull();
+  }
+
+  @Test
+  void extract_8192Bytes_isTheDefaultByteLimit() {
+    String exactly = "k=" + "v".repeat(8190);
+
+    assertThat(extract(exactly).getEntryValue("k")).hasSize(8190);
+    assertThat(extract(exactly + "v").isEmpty()).isTrue();
+  }
+}
