@@ -11,6 +11,7 @@
  * @uses io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider
  * @provides dev.acitrace.api.spi.ExporterProvider {@code otlp}, {@code console} and {@code none}
  * @provides io.opentelemetry.sdk.common.export.GrpcSenderProvider OTLP/gRPC on a grpc-java channel
+ * @provides io.opentelemetry.sdk.autoconfigure.spi.ConfigurablePropagatorProvider {@code acitrace-baggage}
  */
 module dev.acitrace.bundle {
   requires transitive dev.acitrace.api;
@@ -42,6 +43,8 @@ module dev.acitrace.bundle {
       dev.acitrace.bundle.internal.OtlpExporterProvider,
       dev.acitrace.bundle.internal.ConsoleExporterProvider,
       dev.acitrace.bundle.internal.NoneExporterProvider;
+  provides io.opentelemetry.sdk.autoconfigure.spi.ConfigurablePropagatorProvider with
+      dev.acitrace.bundle.internal.AciBaggagePropagatorProvider;
   provides io.opentelemetry.sdk.common.export.GrpcSenderProvider with
       dev.acitrace.bundle.internal.GrpcJavaSenderProvider;
 }

@@ -43,10 +43,10 @@ public final class Tracing {
   public static final String DEFAULT_SERVICE_NAME = "accelerated-container-image";
 
   /**
-   * The propagators when {@code OTEL_PROPAGATORS} is unset: W3C trace context and baggage.
-   * The one place to switch to acitrace's baggage codec ({@code tracecontext,acitrace-baggage}).
+   * The propagators when {@code OTEL_PROPAGATORS} is unset: W3C trace context and acitrace's baggage
+   * propagator (its codec chosen by {@code acitrace.baggage.codec}, W3C by default).
    */
-  public static final String DEFAULT_PROPAGATORS = "tracecontext,baggage";
+  public static final String DEFAULT_PROPAGATORS = "tracecontext,acitrace-baggage";
 
   /** The exporter when {@code OTEL_TRACES_EXPORTER} is unset, as in OpenTelemetry. */
   public static final String DEFAULT_EXPORTER = "otlp";

@@ -235,10 +235,24 @@ class TracingConfigurationTest {
   // --- propagators ------------------------------------------------------------------------------
 
   @Test
-  void propagators_unset_areTraceContextAndBaggage() {
+  void propagators_unset_areTraceContextAndAcitraceBaggage() {
     try (TracingHandle tracing = init(b -> {})) {
       assertThat(tracing.openTelemetry().getPropagators().getTextMapPropagator().fields())
           .containsExactlyInAnyOrder("traceparent", "tracestate", "baggage");
+      assertThat(tracing.openTelemetry().getPropagators().getTextMapPropagator().toString())
+          .contains("AciBaggagePropagator");
+    }
+  }
+
+  @Test
+  void propagators_acitraceBaggageWithPrefixedCodec_writesOneHeaderPerEntry() {
+    try (TracingHandle tracing = init(b -> b.property("acitrace.baggage.codec", "prefixed"))) {
+      java.util.Map<String, String> carrier = new java.util.HashMap<>();
+      io.opentelemetry.context.Context context = io.opentelemetry.api.baggage.Baggage.builder()
+          .put("request.id", "r-1").build().storeInContext(io.opentelemetry.context.Context.root());
+      tracing.openTelemetry().getPropagators().getTextMapPropagator()
+          .inject(context, carrier, java.util.Map::put);
+      assertThat(carrier).containsEntry("baggage-request.id", "r-1").doesNotContainKey("baggage");
     }
   }
 
