@@ -1,0 +1,50 @@
+package dev.acitrace.grpc;
+
+import static java.util.Objects.requireNonNull;
+
+import io.opentelemetry.context.Context;
+
+/**
+ * Carries the OpenTelemetry {@link Context} inside {@link io.grpc.Context}, so that code which moves work
+ * to another thread the gRPC way ({@link io.grpc.Context#wrap}, {@link io.grpc.Context#currentContextExecutor})
+ * still continues the trace.
+ *
+ * <p>gRPC and OpenTelemetry keep their contexts in separate thread-local storages. acitrace bridges them at
+ * the interceptors instead of replacing gRPC's storage JVM-wide (see docs/tracing-grpc.md, "Why the
+ * contexts are bridged at the interceptor"): the server interceptor attaches both contexts around every
+ * listener callback, the OpenTelemetry one also as a value of the gRPC one, and the client interceptor
+ * starts its span in {@link #current()}.
+ */
+public final class GrpcContextBridge {
+
+  private static final io.grpc.Context.Key<Context> OTEL_CONTEXT = io.grpc.Context.key("opentelemetry-context");
+
+  private GrpcContextBridge() {}
+
+  /**
+   * The OpenTelemetry context to trace in: {@link Context#current()} when it holds anything, otherwise
+   * the one carried by the current {@link io.grpc.Context} (set by acitrace's server interceptor), otherwise
+   * the root context.
+   */
+  public static Context current() {
+    Context current = Context.current();
+    if (current != Context.root()) {
+      return current;
+    }
+    Context carried = OTEL_CONTEXT.get();
+    return carried != null ? carried : current;
+  }
+
+  /** {@code grpcContext} with {@code otelContext} attached as a value. */
+  public static io.grpc.Context withOpenTelemetry(io.grpc.Context grpcContext, Context otelContext) {
+    requireNonNull(grpcContext, "grpcContext");
+    requireNonNull(otelContext, "otelContext");
+    return grpcContext.withValue(OTEL_CONTEXT, otelContext);
+  }
+
+  /** The OpenTelemetry context carried by {@code grpcContext}, or {@code null}. */
+  public static Context fromGrpc(io.grpc.Context grpcContext) {
+    requireNonNull(grpcContext, "grpcContext");
+    return OTEL_CONTEXT.get(grpcContext);
+  }
+}
