@@ -108,7 +108,15 @@ class GrpcClientTracingTest {
   }
 
   private ManagedChannel channel() {
-    return channel(GrpcClientTracing.create(telemetry.sdk));
+    return channel(isolated(telemetry.sdk).build());
+  }
+
+  /**
+   * A builder that ignores the environment and any providers on the test path, so the assertions below
+   * see exactly this module's behaviour (discovery has its own test).
+   */
+  static GrpcClientTracing.Builder isolated(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+    return GrpcClientTracing.builder(openTelemetry).config(TracingConfig.of(Map.of())).enrichers(List.of());
   }
 
   private static String unary(ManagedChannel channel, String request) {
@@ -227,7 +235,7 @@ class GrpcClientTracingTest {
 
   @Test
   void serverStreaming_messageEvents_oneSpanWithSentAndReceivedEvents() throws Exception {
-    ManagedChannel channel = channel(GrpcClientTracing.builder(telemetry.sdk).messageEvents(true).build());
+    ManagedChannel channel = channel(isolated(telemetry.sdk).messageEvents(true).build());
     Iterator<String> replies = ClientCalls.blockingServerStreamingCall(
         channel, TestService.SERVER_STREAMING, CallOptions.DEFAULT, "ok");
     List<String> all = new ArrayList<>();
@@ -281,7 +289,7 @@ class GrpcClientTracingTest {
   void unsampled_noSpanButContextAndBaggagePropagated() throws Exception {
     TestTelemetry off = new TestTelemetry(Sampler.parentBased(Sampler.alwaysOff()));
     try {
-      ManagedChannel channel = channel(GrpcClientTracing.create(off.sdk));
+      ManagedChannel channel = channel(isolated(off.sdk).build());
       Span parent = off.sdk.getTracer("test").spanBuilder("parent").startSpan();
       assertThat(parent.isRecording()).isFalse();
       try (Scope ignored = Context.current().with(parent)
@@ -300,7 +308,7 @@ class GrpcClientTracingTest {
 
   @Test
   void methodFilter_excludedMethod_noSpanNoInjection() throws Exception {
-    ManagedChannel channel = channel(GrpcClientTracing.builder(telemetry.sdk)
+    ManagedChannel channel = channel(isolated(telemetry.sdk)
         .methodFilter(m -> !m.method().equals("Unary")).build());
     unary(channel, "ok");
     ClientCalls.blockingServerStreamingCall(channel, TestService.SERVER_STREAMING, CallOptions.DEFAULT, "ok")
@@ -311,7 +319,7 @@ class GrpcClientTracingTest {
 
   @Test
   void metadataCapture_requestAndResponseAllowlists_caseInsensitiveBinarySkipped() throws Exception {
-    ManagedChannel channel = channel(GrpcClientTracing.builder(telemetry.sdk)
+    ManagedChannel channel = channel(isolated(telemetry.sdk)
         .captureRequestMetadata(List.of("X-Tenant", "x-bytes-bin", "absent"))
         .captureResponseMetadata(List.of("X-Served-By", "x-trailer"))
         .build());
@@ -334,7 +342,7 @@ class GrpcClientTracingTest {
 
   @Test
   void semconvOptIn_rpc_newAttributesOnly() throws Exception {
-    ManagedChannel channel = channel(GrpcClientTracing.builder(telemetry.sdk)
+    ManagedChannel channel = channel(isolated(telemetry.sdk)
         .config(TracingConfig.of(Map.of(RpcSemconv.OPT_IN_KEY, "http,rpc"))).build());
     assertThatThrownBy(() -> unary(channel, "fail")).isInstanceOf(StatusRuntimeException.class);
     assertThat(telemetry.awaitSpans(1).get(0)).hasAttributesSatisfyingExactly(
@@ -348,7 +356,7 @@ class GrpcClientTracingTest {
 
   @Test
   void semconvOptIn_rpcDup_bothGenerations() throws Exception {
-    ManagedChannel channel = channel(GrpcClientTracing.builder(telemetry.sdk)
+    ManagedChannel channel = channel(isolated(telemetry.sdk)
         .config(TracingConfig.of(Map.of(RpcSemconv.OPT_IN_KEY, "rpc/dup"))).build());
     unary(channel, "ok");
     assertThat(telemetry.awaitSpans(1).get(0))
@@ -388,7 +396,7 @@ class GrpcClientTracingTest {
         throw new IllegalStateException("enricher bug");
       }
     };
-    ManagedChannel channel = channel(GrpcClientTracing.builder(telemetry.sdk)
+    ManagedChannel channel = channel(isolated(telemetry.sdk)
         .enrichers(List.of(broken, recording)).build());
     try (Scope ignored = Baggage.builder().put("k", "v").build().makeCurrent()) {
       assertThatThrownBy(() -> unary(channel, "fail")).isInstanceOf(StatusRuntimeException.class);
@@ -408,7 +416,7 @@ class GrpcClientTracingTest {
           seen.add("start");
         }
       };
-      unary(channel(GrpcClientTracing.builder(off.sdk).enrichers(List.of(recording)).build()), "ok");
+      unary(channel(isolated(off.sdk).enrichers(List.of(recording)).build()), "ok");
       assertThat(seen).isEmpty();
     } finally {
       off.close();
@@ -445,7 +453,7 @@ class GrpcClientTracingTest {
 
   @Test
   void target_unixSocket_serverAddressIsThePath() throws Exception {
-    ManagedChannel channel = channel(GrpcClientTracing.builder(telemetry.sdk)
+    ManagedChannel channel = channel(isolated(telemetry.sdk)
         .target("unix:///run/acitrace/snap.sock").build());
     unary(channel, "ok");
     assertThat(telemetry.awaitSpans(1).get(0))

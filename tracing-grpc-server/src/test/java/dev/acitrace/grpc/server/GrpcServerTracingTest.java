@@ -6,6 +6,7 @@ import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.satis
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.acitrace.api.TracingConfig;
 import dev.acitrace.grpc.GrpcMetadata;
 import dev.acitrace.grpc.RpcSemconv;
 import dev.acitrace.grpc.StatusRule;
@@ -90,7 +91,11 @@ class GrpcServerTracingTest {
       executors.add(executor);
       builder.executor(executor);
     }
-    servers.add(configure.apply(GrpcServerTracing.builder(telemetry.sdk)).build().applyTo(builder).build().start());
+    // isolated from the environment and from providers on the test path (discovery has its own test)
+    GrpcServerTracing.Builder tracing = GrpcServerTracing.builder(telemetry.sdk)
+        .config(TracingConfig.of(Map.of()))
+        .enrichers(List.of());
+    servers.add(configure.apply(tracing).build().applyTo(builder).build().start());
     return name;
   }
 
@@ -99,7 +104,10 @@ class GrpcServerTracingTest {
   }
 
   private ManagedChannel tracedChannel(String name) {
-    ManagedChannel channel = GrpcClientTracing.create(telemetry.sdk)
+    ManagedChannel channel = GrpcClientTracing.builder(telemetry.sdk)
+        .config(TracingConfig.of(Map.of()))
+        .enrichers(List.of())
+        .build()
         .applyTo(InProcessChannelBuilder.forName(name).directExecutor()).build();
     channels.add(channel);
     return channel;
@@ -485,7 +493,7 @@ class GrpcServerTracingTest {
   @Test
   void semconvOptIn_rpc_serverErrorType() throws Exception {
     ManagedChannel channel = plainChannel(start(serviceA, b -> b.config(
-        dev.acitrace.api.TracingConfig.of(Map.of(RpcSemconv.OPT_IN_KEY, "rpc"))), true));
+        TracingConfig.of(Map.of(RpcSemconv.OPT_IN_KEY, "rpc"))), true));
     assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, serviceA.unary, CallOptions.DEFAULT,
         "internal")).isInstanceOf(StatusRuntimeException.class);
     SpanData server = telemetry.awaitSpans(1).get(0);

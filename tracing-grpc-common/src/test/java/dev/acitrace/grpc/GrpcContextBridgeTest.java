@@ -1,0 +1,30 @@
+package dev.acitrace.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import org.junit.jupiter.api.Test;
+
+class GrpcContextBridgeTest {
+
+  private final Context carried = Context.root().with(Baggage.builder().put("k", "carried").build());
+
+  @Test
+  void current_rootOpenTelemetryContext_fallsBackToTheOneInGrpcContext() throws Exception {
+    assertThat(GrpcContextBridge.current()).isSameAs(Context.root());
+    io.grpc.Context grpc = GrpcContextBridge.withOpenTelemetry(io.grpc.Context.ROOT, carried);
+    assertThat(GrpcContextBridge.fromGrpc(grpc)).isSameAs(carried);
+    assertThat(grpc.call(GrpcContextBridge::current)).isSameAs(carried);
+  }
+
+  @Test
+  void current_openTelemetryContextSet_winsOverGrpcContext() throws Exception {
+    io.grpc.Context grpc = GrpcContextBridge.withOpenTelemetry(io.grpc.Context.ROOT, carried);
+    Context own = Context.root().with(Baggage.builder().put("k", "own").build());
+    try (Scope ignored = own.makeCurrent()) {
+      assertThat(grpc.call(GrpcContextBridge::current)).isSameAs(own);
+    }
+  }
+}
