@@ -141,7 +141,7 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
     String id = resolve(incoming);
     Context context = current;
     if (!id.equals(incoming) || Baggage.fromContext(current) != baggage) {
-      context = current.with(baggage.toBuilder().put(BaggageKeys.REQUEST_ID, id).build());
+      context = current.with(RequestIdBaggage.with(baggage, id));
     }
     ServerCall<ReqT, RespT> echoing = echoKey == null ? call : new EchoingCall<>(call, echoKey, id);
     if (context == current) {

@@ -63,7 +63,7 @@ final class TracingServerInterceptor implements ServerInterceptor {
       String incoming = baggage.getEntryValue(BaggageKeys.REQUEST_ID);
       requestId = requestIds.resolve(incoming);
       if (requestId != incoming) {
-        parent = parent.with(baggage.toBuilder().put(BaggageKeys.REQUEST_ID, requestId).build());
+        parent = parent.with(RequestIdBaggage.with(baggage, requestId));
       }
     }
     SpanBuilder spanBuilder = settings.tracer().spanBuilder(info.spanName())
