@@ -437,6 +437,21 @@ class GrpcClientTracingTest {
   }
 
   @Test
+  void instrument_usesGlobalOpenTelemetry() throws Exception {
+    io.opentelemetry.api.GlobalOpenTelemetry.resetForTest();
+    io.opentelemetry.api.GlobalOpenTelemetry.set(telemetry.sdk);
+    try {
+      ManagedChannel channel = GrpcClientTracing.instrument(
+          InProcessChannelBuilder.forName(serverName).directExecutor()).build();
+      channels.add(channel);
+      unary(channel, "ok");
+      assertThat(telemetry.awaitSpans(1).get(0)).hasKind(SpanKind.CLIENT).hasName("test.Echo/Unary");
+    } finally {
+      io.opentelemetry.api.GlobalOpenTelemetry.resetForTest();
+    }
+  }
+
+  @Test
   void builder_invalidArguments_failNamingTheArgument() {
     assertThatThrownBy(() -> GrpcClientTracing.builder(null)).hasMessageContaining("openTelemetry");
     assertThatThrownBy(() -> GrpcClientTracing.builder(telemetry.sdk).target(" "))

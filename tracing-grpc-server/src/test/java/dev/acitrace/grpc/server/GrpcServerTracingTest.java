@@ -524,6 +524,83 @@ class GrpcServerTracingTest {
   }
 
   @Test
+  void bidi_halfClosedButOpen_notEndedUntilCancelled() throws Exception {
+    ManagedChannel channel = plainChannel(start(serviceA));
+    ClientCall<String, String> call = channel.newCall(serviceA.bidi, CallOptions.DEFAULT);
+    StreamObserver<String> requests = ClientCalls.asyncBidiStreamingCall(call, new StreamObserver<>() {
+      @Override
+      public void onNext(String value) {}
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    });
+    requests.onNext("hang");
+    requests.onCompleted();
+    assertThat(serviceA.seen).hasSize(1);
+    assertThat(telemetry.exporter.getFinishedSpanItems()).as("ended on half-close").isEmpty();
+    call.cancel("done waiting", null);
+    assertThat(telemetry.awaitSpans(1).get(0)).hasName("test.A/Bidi")
+        .hasAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, 1L);
+  }
+
+  @Test
+  void peerAddress_fromInetRemoteAddress() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor()
+        .addService(serviceA.definition())
+        .addTransportFilter(new io.grpc.ServerTransportFilter() {
+          @Override
+          public io.grpc.Attributes transportReady(io.grpc.Attributes attributes) {
+            return attributes.toBuilder().set(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR,
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 40123)).build();
+          }
+        });
+    GrpcServerTracing.builder(telemetry.sdk).config(TracingConfig.of(Map.of())).enrichers(List.of()).build()
+        .applyTo(builder);
+    servers.add(builder.build().start());
+    ClientCalls.blockingUnaryCall(plainChannel(name), serviceA.unary, CallOptions.DEFAULT, "ok");
+    assertThat(telemetry.awaitSpans(1).get(0))
+        .hasAttribute(RpcSemconv.NETWORK_PEER_ADDRESS, "127.0.0.1")
+        .hasAttribute(RpcSemconv.NETWORK_PEER_PORT, 40123L);
+  }
+
+  @Test
+  void enrichersAndCapture_seeRequestIdBaggageMetadataAndStatus() throws Exception {
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    dev.acitrace.api.spi.AttributeEnricher enricher = new dev.acitrace.api.spi.AttributeEnricher() {
+      @Override
+      public void onStart(dev.acitrace.api.spi.RpcRequestInfo request, Span span) {
+        String id = Baggage.fromContext(request.parentContext()).getEntryValue("request.id");
+        span.setAttribute("from.baggage", id);
+        seen.add(request.side() + " " + request.method().callType() + " "
+            + request.requestMetadata().get("x-tenant"));
+      }
+
+      @Override
+      public void onEnd(dev.acitrace.api.spi.RpcRequestInfo request, dev.acitrace.api.spi.RpcResponseInfo response,
+          Span span) {
+        seen.add(response.statusName() + " " + response.statusDescription() + " "
+            + (response.error() == null ? null : response.error().getMessage()));
+      }
+    };
+    ManagedChannel channel = plainChannel(start(serviceA, b -> b.enrichers(List.of(enricher))
+        .captureRequestMetadata(List.of("x-tenant")), true));
+    Metadata headers = new Metadata();
+    headers.put(GrpcMetadata.asciiKey("x-tenant"), "acme");
+    Channel withHeaders = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(withHeaders, serviceA.unary, CallOptions.DEFAULT,
+        "internal")).isInstanceOf(StatusRuntimeException.class);
+    SpanData server = telemetry.awaitSpans(1).get(0);
+    assertThat(server)
+        .hasAttribute(AttributeKey.stringKey("from.baggage"), server.getAttributes().get(REQUEST_ID))
+        .hasAttribute(AttributeKey.stringArrayKey("rpc.grpc.request.metadata.x-tenant"), List.of("acme"));
+    assertThat(seen).containsExactly("SERVER UNARY acme", "INTERNAL broken disk");
+  }
+
+  @Test
   void builder_invalidArguments_failNamingTheArgument() {
     assertThatThrownBy(() -> GrpcServerTracing.builder(null)).hasMessageContaining("openTelemetry");
     assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.sdk).publicEndpoint(null))
