@@ -66,9 +66,13 @@ public final class RpcSemconv {
   // Both generations.
   /** {@code package.Service/Method} in the new conventions, {@code Method} in the old. */
   public static final AttributeKey<String> RPC_METHOD = stringKey("rpc.method");
+  /** Client: the server's host name, address, or socket path. */
   public static final AttributeKey<String> SERVER_ADDRESS = stringKey("server.address");
+  /** Client: the server's port, when it has one. */
   public static final AttributeKey<Long> SERVER_PORT = longKey("server.port");
+  /** Server: the caller's IP address, when the transport is IP. */
   public static final AttributeKey<String> NETWORK_PEER_ADDRESS = stringKey("network.peer.address");
+  /** Server: the caller's port, when the transport is IP. */
   public static final AttributeKey<Long> NETWORK_PEER_PORT = longKey("network.peer.port");
 
   // Old generation.
@@ -102,7 +106,9 @@ public final class RpcSemconv {
   // Message events (opt-in; deprecated upstream without replacement, still useful for streams).
   /** The message event name. */
   public static final String MESSAGE_EVENT = "rpc.message";
+  /** Message event: {@code SENT} or {@code RECEIVED}. */
   public static final AttributeKey<String> MESSAGE_TYPE = stringKey("rpc.message.type");
+  /** Message event: the message's 1-based number in its direction. */
   public static final AttributeKey<Long> MESSAGE_ID = longKey("rpc.message.id");
 
   /** The value of {@link #RPC_SYSTEM} / {@link #RPC_SYSTEM_NAME}. */

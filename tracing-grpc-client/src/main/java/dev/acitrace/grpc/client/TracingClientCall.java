@@ -15,6 +15,7 @@ import io.grpc.ForwardingClientCallListener;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -47,17 +48,24 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
 
   @Override
   public void start(ClientCall.Listener<RespT> responseListener, Metadata headers) {
-    Span span = settings.tracer().spanBuilder(info.spanName())
+    SpanBuilder spanBuilder = settings.tracer().spanBuilder(info.spanName())
         .setParent(parent)
-        .setSpanKind(SpanKind.CLIENT)
-        .startSpan();
+        .setSpanKind(SpanKind.CLIENT);
+    boolean forSampler = settings.samplingAttributes();
+    if (forSampler) {
+      spanBuilder.setAllAttributes(info.attributes());
+      spanBuilder.setAllAttributes(interceptor.serverAttributes(channel));
+    }
+    Span span = spanBuilder.startSpan();
     settings.propagator().inject(parent.with(span), headers, GrpcMetadata.setter());
     Listener<RespT> tracingListener = new Listener<>(responseListener, settings, info, parent, span, headers);
     listener = tracingListener;
     if (span.isRecording()) {
       tracingListener.startNanos = System.nanoTime();
-      span.setAllAttributes(info.attributes());
-      span.setAllAttributes(interceptor.serverAttributes(channel));
+      if (!forSampler) {
+        span.setAllAttributes(info.attributes());
+        span.setAllAttributes(interceptor.serverAttributes(channel));
+      }
       if (!settings.requestCapture().isEmpty()) {
         settings.requestCapture().capture(headers, span);
       }

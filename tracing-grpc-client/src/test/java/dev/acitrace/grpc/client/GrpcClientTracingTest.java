@@ -437,6 +437,36 @@ class GrpcClientTracingTest {
   }
 
   @Test
+  void samplingAttributes_samplerSeesMethodAndServer() throws Exception {
+    List<String> sampled = new CopyOnWriteArrayList<>();
+    Sampler recordingSampler = new Sampler() {
+      @Override
+      public io.opentelemetry.sdk.trace.samplers.SamplingResult shouldSample(Context parentContext, String traceId,
+          String name, SpanKind spanKind, io.opentelemetry.api.common.Attributes attributes,
+          List<io.opentelemetry.sdk.trace.data.LinkData> parentLinks) {
+        sampled.add(attributes.get(RpcSemconv.RPC_METHOD) + "@" + attributes.get(RpcSemconv.SERVER_ADDRESS));
+        return io.opentelemetry.sdk.trace.samplers.SamplingResult.recordAndSample();
+      }
+
+      @Override
+      public String getDescription() {
+        return "recording";
+      }
+    };
+    TestTelemetry custom = new TestTelemetry(recordingSampler);
+    try {
+      unary(channel(isolated(custom.sdk).build()), "ok");
+      unary(channel(isolated(custom.sdk).samplingAttributes(true).build()), "ok");
+      assertThat(sampled).containsExactly("null@null", "Unary@localhost");
+      assertThat(custom.awaitSpans(2)).allSatisfy(span -> assertThat(span)
+          .hasAttribute(RpcSemconv.RPC_METHOD, "Unary")
+          .hasAttribute(RpcSemconv.SERVER_ADDRESS, "localhost"));
+    } finally {
+      custom.close();
+    }
+  }
+
+  @Test
   void instrument_usesGlobalOpenTelemetry() throws Exception {
     io.opentelemetry.api.GlobalOpenTelemetry.resetForTest();
     io.opentelemetry.api.GlobalOpenTelemetry.set(telemetry.sdk);

@@ -31,19 +31,23 @@ public final class TracingOptions {
   private List<AttributeEnricher> enrichers;
   private StatusRule statusRule;
   private boolean messageEvents;
+  private boolean samplingAttributes;
   private List<String> requestMetadata = List.of();
   private List<String> responseMetadata = List.of();
   private Predicate<RpcMethod> methodFilter = method -> true;
 
+  /** Options for tracing with {@code openTelemetry}; {@code defaultStatusRule} is the side's default. */
   public TracingOptions(OpenTelemetry openTelemetry, StatusRule defaultStatusRule) {
     this.openTelemetry = requireNonNull(openTelemetry, "openTelemetry");
     this.statusRule = requireNonNull(defaultStatusRule, "defaultStatusRule");
   }
 
+  /** The OpenTelemetry instance. */
   public OpenTelemetry openTelemetry() {
     return openTelemetry;
   }
 
+  /** Sets where defaults are read from. */
   public void config(TracingConfig config) {
     this.config = requireNonNull(config, "config");
   }
@@ -53,10 +57,12 @@ public final class TracingOptions {
     return config != null ? config : TracingConfig.fromEnvironment();
   }
 
+  /** Sets the span namer. */
   public void spanNamer(SpanNamer spanNamer) {
     this.spanNamer = requireNonNull(spanNamer, "spanNamer");
   }
 
+  /** Sets the enrichers, replacing the discovered ones. */
   public void enrichers(Collection<? extends AttributeEnricher> enrichers) {
     requireNonNull(enrichers, "enrichers");
     List<AttributeEnricher> copy = new ArrayList<>(enrichers.size());
@@ -66,22 +72,32 @@ public final class TracingOptions {
     this.enrichers = List.copyOf(copy);
   }
 
+  /** Sets the status rule. */
   public void statusRule(StatusRule statusRule) {
     this.statusRule = requireNonNull(statusRule, "statusRule");
   }
 
+  /** Turns message events on or off. */
   public void messageEvents(boolean messageEvents) {
     this.messageEvents = messageEvents;
   }
 
+  /** Whether the constant attributes go to the span builder, where samplers see them. */
+  public void samplingAttributes(boolean samplingAttributes) {
+    this.samplingAttributes = samplingAttributes;
+  }
+
+  /** Sets the request metadata keys to capture. */
   public void requestMetadata(Collection<String> keys) {
     this.requestMetadata = List.copyOf(requireNonNull(keys, "keys"));
   }
 
+  /** Sets the response metadata keys to capture. */
   public void responseMetadata(Collection<String> keys) {
     this.responseMetadata = List.copyOf(requireNonNull(keys, "keys"));
   }
 
+  /** Sets the method filter. */
   public void methodFilter(Predicate<RpcMethod> methodFilter) {
     this.methodFilter = requireNonNull(methodFilter, "methodFilter");
   }
@@ -103,7 +119,7 @@ public final class TracingOptions {
     return new TracingSettings(
         openTelemetry.getTracer(scopeName),
         openTelemetry.getPropagators().getTextMapPropagator(),
-        side, namer, methodFilter, resolvedEnrichers, statusRule, messageEvents,
+        side, namer, methodFilter, resolvedEnrichers, statusRule, messageEvents, samplingAttributes,
         MetadataCapture.of(requestMetadata, true, mode),
         MetadataCapture.of(responseMetadata, false, mode),
         mode);

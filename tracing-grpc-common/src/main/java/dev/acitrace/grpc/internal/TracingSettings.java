@@ -53,6 +53,7 @@ public final class TracingSettings {
   private final StatusRule statusRule;
   private final boolean[] errorByCode;
   private final boolean messageEvents;
+  private final boolean samplingAttributes;
   private final MetadataCapture requestCapture;
   private final MetadataCapture responseCapture;
   private final RpcSemconv.Mode mode;
@@ -61,7 +62,7 @@ public final class TracingSettings {
 
   TracingSettings(Tracer tracer, TextMapPropagator propagator, RpcSide side, SpanNamer spanNamer,
       Predicate<RpcMethod> methodFilter, List<AttributeEnricher> enrichers, StatusRule statusRule,
-      boolean messageEvents, MetadataCapture requestCapture, MetadataCapture responseCapture,
+      boolean messageEvents, boolean samplingAttributes, MetadataCapture requestCapture, MetadataCapture responseCapture,
       RpcSemconv.Mode mode) {
     this.tracer = tracer;
     this.propagator = propagator;
@@ -71,6 +72,7 @@ public final class TracingSettings {
     this.enrichers = enrichers.toArray(new AttributeEnricher[0]);
     this.statusRule = statusRule;
     this.messageEvents = messageEvents;
+    this.samplingAttributes = samplingAttributes;
     this.requestCapture = requestCapture;
     this.responseCapture = responseCapture;
     this.mode = mode;
@@ -85,38 +87,55 @@ public final class TracingSettings {
     }
   }
 
+  /** The tracer. */
   public Tracer tracer() {
     return tracer;
   }
 
+  /** The propagator, resolved once from the OpenTelemetry instance. */
   public TextMapPropagator propagator() {
     return propagator;
   }
 
+  /** The side these settings trace. */
   public RpcSide side() {
     return side;
   }
 
+  /** The status rule. */
   public StatusRule statusRule() {
     return statusRule;
   }
 
+  /** The semantic-convention generation(s) written. */
   public RpcSemconv.Mode semconvMode() {
     return mode;
   }
 
+  /** Whether message events are on. */
   public boolean messageEvents() {
     return messageEvents;
   }
 
+  /**
+   * Whether the constant attributes are given to the span builder, so that samplers see them, rather than
+   * to the started span, only when it records.
+   */
+  public boolean samplingAttributes() {
+    return samplingAttributes;
+  }
+
+  /** The request metadata capture. */
   public MetadataCapture requestCapture() {
     return requestCapture;
   }
 
+  /** The response metadata capture. */
   public MetadataCapture responseCapture() {
     return responseCapture;
   }
 
+  /** Whether any enricher is configured. */
   public boolean hasEnrichers() {
     return enrichers.length > 0;
   }

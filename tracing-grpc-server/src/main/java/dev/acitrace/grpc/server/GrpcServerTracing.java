@@ -148,6 +148,17 @@ public final class GrpcServerTracing {
     }
 
     /**
+     * Whether the constant attributes ({@code rpc.system}, {@code rpc.service}, {@code rpc.method}) are
+     * given to the span builder, where samplers see them. Default false: they are set on the started span,
+     * and only when it records, so unsampled calls pay nothing for them; samplers still see the span
+     * name ({@code package.Service/Method}), kind and parent.
+     */
+    public Builder samplingAttributes(boolean samplingAttributes) {
+      options.samplingAttributes(samplingAttributes);
+      return this;
+    }
+
+    /**
      * Request metadata keys (case-insensitive) whose values become span attributes
      * ({@code rpc.grpc.request.metadata.<key>}); binary keys are skipped. Default none.
      *

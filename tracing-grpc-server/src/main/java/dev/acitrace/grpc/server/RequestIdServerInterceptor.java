@@ -226,6 +226,7 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
       return this;
     }
 
+    /** Builds the interceptor (and policy). */
     public RequestIdServerInterceptor build() {
       return new RequestIdServerInterceptor(this);
     }

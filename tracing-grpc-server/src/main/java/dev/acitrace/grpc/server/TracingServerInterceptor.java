@@ -72,6 +72,10 @@ final class TracingServerInterceptor implements ServerInterceptor {
     if (link != null && link.isValid()) {
       spanBuilder.addLink(link);
     }
+    boolean forSampler = settings.samplingAttributes();
+    if (forSampler) {
+      spanBuilder.setAllAttributes(info.attributes());
+    }
     Span span = spanBuilder.startSpan();
     Context context = parent.with(span);
     TracingServerCall<ReqT, RespT> tracingCall = new TracingServerCall<>(
@@ -79,7 +83,9 @@ final class TracingServerInterceptor implements ServerInterceptor {
         requestIds == null ? null : requestIds.echoKey());
     if (span.isRecording()) {
       tracingCall.startNanos = System.nanoTime();
-      span.setAllAttributes(info.attributes());
+      if (!forSampler) {
+        span.setAllAttributes(info.attributes());
+      }
       setPeer(span, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
       if (requestId != null) {
         span.setAttribute(REQUEST_ID, requestId);
