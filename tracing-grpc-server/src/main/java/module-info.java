@@ -8,5 +8,7 @@ module dev.acitrace.grpc.server {
   requires transitive dev.acitrace.grpc;
   requires transitive dev.acitrace.baggage;
 
+  requires java.logging;
+
   exports dev.acitrace.grpc.server;
 }

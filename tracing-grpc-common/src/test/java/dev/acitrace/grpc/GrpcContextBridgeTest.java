@@ -7,6 +7,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import org.junit.jupiter.api.Test;
 
+@SuppressWarnings("try") // scopes are opened for their effect
 class GrpcContextBridgeTest {
 
   private final Context carried = Context.root().with(Baggage.builder().put("k", "carried").build());

@@ -77,6 +77,7 @@ class GrpcMetadataTest {
   }
 
   @Test
+  @SuppressWarnings("deprecation") // keys() is deprecated upstream but still called by prefix propagators
   void nullCarriers_areHarmless() {
     assertThat(GrpcMetadata.getter().get(null, "traceparent")).isNull();
     assertThat(GrpcMetadata.getter().keys(null)).isEmpty();

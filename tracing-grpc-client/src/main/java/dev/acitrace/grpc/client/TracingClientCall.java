@@ -57,7 +57,7 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
       spanBuilder.setAllAttributes(interceptor.serverAttributes(channel));
     }
     Span span = spanBuilder.startSpan();
-    settings.propagator().inject(parent.with(span), headers, GrpcMetadata.setter());
+    settings.inject(parent.with(span), headers);
     Listener<RespT> tracingListener = new Listener<>(responseListener, settings, info, parent, span, headers);
     listener = tracingListener;
     if (span.isRecording()) {

@@ -7,6 +7,7 @@ import dev.acitrace.api.spi.AttributeEnricher;
 import dev.acitrace.api.spi.RpcRequestInfo;
 import dev.acitrace.api.spi.RpcResponseInfo;
 import dev.acitrace.api.spi.SpanNamer;
+import dev.acitrace.grpc.GrpcMetadata;
 import dev.acitrace.grpc.RpcSemconv;
 import dev.acitrace.grpc.StatusRule;
 import io.grpc.Metadata;
@@ -17,6 +18,7 @@ import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -214,6 +216,36 @@ public final class TracingSettings {
     return value < errorByCode.length && errorByCode[value];
   }
 
+  /**
+   * Injects {@code context} into request headers. A propagator that throws (the built-in ones never do)
+   * costs the call its propagation, never the call itself.
+   */
+  public void inject(Context context, Metadata headers) {
+    try {
+      propagator.inject(context, headers, GrpcMetadata.setter());
+    } catch (RuntimeException e) {
+      propagationFailed("inject", e);
+    }
+  }
+
+  /**
+   * Extracts the caller's context from request headers into the root context; the root context itself when
+   * the propagator throws (the built-in ones never do: malformed headers are ignored).
+   */
+  public Context extract(Metadata headers) {
+    try {
+      return propagator.extract(Context.root(), headers,
+          GrpcMetadata.getter());
+    } catch (RuntimeException e) {
+      propagationFailed("extract", e);
+      return Context.root();
+    }
+  }
+
+  private void propagationFailed(String what, RuntimeException e) {
+    logRateLimited("propagator " + propagator + " failed to " + what + "; the call goes on without it", e);
+  }
+
   /** Runs the enrichers' {@code onStart}; call only for recording spans. */
   public void enrichStart(RpcRequestInfo request, Span span) {
     for (AttributeEnricher enricher : enrichers) {
@@ -281,15 +313,19 @@ public final class TracingSettings {
     span.end();
   }
 
-  /** Logs an enricher failure: at WARNING at most once a minute, at FINE otherwise. */
   private void enricherFailed(AttributeEnricher enricher, String phase, Throwable e) {
+    logRateLimited("attribute enricher " + enricher.getClass().getName() + " failed in " + phase
+        + "; the call is unaffected", e);
+  }
+
+  /** Logs a failure of a user-supplied part: at WARNING at most once a minute, at FINE otherwise. */
+  private void logRateLimited(String message, Throwable e) {
     long now = System.nanoTime();
     long last = lastWarning.get();
     Level level = now - last >= WARNING_INTERVAL_NANOS && lastWarning.compareAndSet(last, now)
         ? Level.WARNING : Level.FINE;
     if (logger.isLoggable(level)) {
-      logger.log(level, "attribute enricher " + enricher.getClass().getName() + " failed in " + phase
-          + "; the call is unaffected", e);
+      logger.log(level, message, e);
     }
   }
 }

@@ -17,6 +17,8 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Gives every server call a request id in the {@value BaggageKeys#REQUEST_ID} baggage entry: the incoming
@@ -57,6 +59,8 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
     SAFE[':'] = true;
     SAFE['-'] = true;
   }
+
+  private static final Logger logger = Logger.getLogger(RequestIdServerInterceptor.class.getName());
 
   private final int maxLength;
   private final Metadata.Key<String> echoKey;
@@ -135,7 +139,7 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
     String incoming = baggage.getEntryValue(BaggageKeys.REQUEST_ID);
     if (incoming == null && baggage.isEmpty()) {
       // nothing upstream extracted baggage (no tracing interceptor outside us): read the header ourselves
-      baggage = Baggage.fromContext(propagator.extract(Context.root(), headers, GrpcMetadata.getter()));
+      baggage = extractBaggage(headers);
       incoming = baggage.getEntryValue(BaggageKeys.REQUEST_ID);
     }
     String id = resolve(incoming);
@@ -148,6 +152,16 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
       return next.startCall(echoing, headers);
     }
     return ContextListener.start(next, echoing, headers, context);
+  }
+
+  private Baggage extractBaggage(Metadata headers) {
+    try {
+      return Baggage.fromContext(propagator.extract(Context.root(), headers, GrpcMetadata.getter()));
+    } catch (RuntimeException e) {
+      // a custom propagator's bug must not fail the call; the id is then generated
+      logger.log(Level.FINE, "propagator " + propagator + " failed to extract baggage", e);
+      return Baggage.empty();
+    }
   }
 
   /** Adds the request id to the response headers, or to the trailers when no headers were sent. */

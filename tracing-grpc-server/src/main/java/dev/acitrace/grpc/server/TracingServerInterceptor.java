@@ -2,7 +2,6 @@ package dev.acitrace.grpc.server;
 
 import dev.acitrace.baggage.BaggageKeys;
 import dev.acitrace.grpc.GrpcContextBridge;
-import dev.acitrace.grpc.GrpcMetadata;
 import dev.acitrace.grpc.RpcSemconv;
 import dev.acitrace.grpc.internal.MethodInfo;
 import dev.acitrace.grpc.internal.TracingSettings;
@@ -50,8 +49,8 @@ final class TracingServerInterceptor implements ServerInterceptor {
     if (!info.traced()) {
       return next.startCall(call, headers);
     }
-    // Propagators never throw on malformed input (their contract); a bad header yields a root context.
-    Context parent = settings.propagator().extract(Context.root(), headers, GrpcMetadata.getter());
+    // A malformed header yields the root context: a new trace, never a failed call.
+    Context parent = settings.extract(headers);
     SpanContext link = null;
     if (publicBaggage != null) {
       link = Span.fromContext(parent).getSpanContext();

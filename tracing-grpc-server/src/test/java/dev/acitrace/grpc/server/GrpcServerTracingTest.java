@@ -51,6 +51,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+@SuppressWarnings("try") // scopes are opened for their effect, as OpenTelemetry intends
 class GrpcServerTracingTest {
 
   private static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("request.id");
@@ -598,6 +599,45 @@ class GrpcServerTracingTest {
         .hasAttribute(AttributeKey.stringKey("from.baggage"), server.getAttributes().get(REQUEST_ID))
         .hasAttribute(AttributeKey.stringArrayKey("rpc.grpc.request.metadata.x-tenant"), List.of("acme"));
     assertThat(seen).containsExactly("SERVER UNARY acme", "INTERNAL broken disk");
+  }
+
+  @Test
+  void throwingPropagator_callsSucceedWithSpansButNoPropagation() throws Exception {
+    io.opentelemetry.context.propagation.TextMapPropagator broken =
+        new io.opentelemetry.context.propagation.TextMapPropagator() {
+          @Override
+          public java.util.Collection<String> fields() {
+            return List.of("broken");
+          }
+
+          @Override
+          public <C> void inject(Context context, C carrier,
+              io.opentelemetry.context.propagation.TextMapSetter<C> setter) {
+            throw new IllegalStateException("inject bug");
+          }
+
+          @Override
+          public <C> Context extract(Context context, C carrier,
+              io.opentelemetry.context.propagation.TextMapGetter<C> getter) {
+            throw new IllegalStateException("extract bug");
+          }
+        };
+    io.opentelemetry.sdk.OpenTelemetrySdk brokenSdk = io.opentelemetry.sdk.OpenTelemetrySdk.builder()
+        .setTracerProvider(telemetry.sdk.getSdkTracerProvider())
+        .setPropagators(io.opentelemetry.context.propagation.ContextPropagators.create(broken))
+        .build();
+    String name = InProcessServerBuilder.generateName();
+    servers.add(GrpcServerTracing.builder(brokenSdk).config(TracingConfig.of(Map.of())).enrichers(List.of()).build()
+        .applyTo(InProcessServerBuilder.forName(name).directExecutor().addService(serviceA.definition()))
+        .build().start());
+    ManagedChannel channel = GrpcClientTracing.builder(brokenSdk).config(TracingConfig.of(Map.of()))
+        .enrichers(List.of()).build().applyTo(InProcessChannelBuilder.forName(name).directExecutor()).build();
+    channels.add(channel);
+    assertThat(ClientCalls.blockingUnaryCall(channel, serviceA.unary, CallOptions.DEFAULT, "ok"))
+        .isEqualTo("echo:ok");
+    List<SpanData> spans = telemetry.awaitSpans(2);
+    assertThat(span(spans, SpanKind.SERVER, "test.A/Unary")).hasNoParent();
+    assertThat(span(spans, SpanKind.CLIENT, "test.A/Unary")).hasNoParent();
   }
 
   @Test
