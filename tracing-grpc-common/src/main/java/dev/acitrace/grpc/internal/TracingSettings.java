@@ -1,6 +1,5 @@
 package dev.acitrace.grpc.internal;
 
-import dev.acitrace.api.CallType;
 import dev.acitrace.api.RpcMethod;
 import dev.acitrace.api.RpcSide;
 import dev.acitrace.api.spi.AttributeEnricher;
@@ -8,6 +7,7 @@ import dev.acitrace.api.spi.RpcRequestInfo;
 import dev.acitrace.api.spi.RpcResponseInfo;
 import dev.acitrace.api.spi.SpanNamer;
 import dev.acitrace.grpc.GrpcMetadata;
+import dev.acitrace.grpc.RpcMethods;
 import dev.acitrace.grpc.RpcSemconv;
 import dev.acitrace.grpc.StatusRule;
 import io.grpc.Metadata;
@@ -160,7 +160,7 @@ public final class TracingSettings {
   }
 
   private MethodInfo describe(MethodDescriptor<?, ?> descriptor) {
-    RpcMethod method = RpcMethod.parse(descriptor.getFullMethodName(), callType(descriptor.getType()));
+    RpcMethod method = RpcMethods.of(descriptor);
     boolean traced;
     try {
       traced = methodFilter.test(method);
@@ -189,25 +189,6 @@ public final class TracingSettings {
       attributes.put(RpcSemconv.RPC_METHOD, method.fullName());
     }
     return new MethodInfo(method, name, traced, attributes.build());
-  }
-
-  /** gRPC's method type as acitrace's call type. */
-  public static CallType callType(MethodDescriptor.MethodType type) {
-    if (type == null) {
-      return CallType.UNKNOWN;
-    }
-    switch (type) {
-      case UNARY:
-        return CallType.UNARY;
-      case CLIENT_STREAMING:
-        return CallType.CLIENT_STREAMING;
-      case SERVER_STREAMING:
-        return CallType.SERVER_STREAMING;
-      case BIDI_STREAMING:
-        return CallType.BIDI_STREAMING;
-      default:
-        return CallType.UNKNOWN;
-    }
   }
 
   /** Whether {@code code} marks the span ERROR under this side's rule. */
