@@ -61,7 +61,7 @@ final class TracingServerInterceptor implements ServerInterceptor {
       Baggage baggage = Baggage.fromContext(parent);
       String incoming = baggage.getEntryValue(BaggageKeys.REQUEST_ID);
       requestId = requestIds.resolve(incoming);
-      if (requestId != incoming) {
+      if (requestId != incoming) { // identity: resolve returns the incoming id itself when it is kept
         parent = parent.with(RequestIdBaggage.with(baggage, requestId));
       }
     }
