@@ -2,6 +2,8 @@ package dev.acitrace.grpc;
 
 import static java.util.Objects.requireNonNull;
 
+import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 
 /**
@@ -22,13 +24,18 @@ public final class GrpcContextBridge {
   private GrpcContextBridge() {}
 
   /**
-   * The OpenTelemetry context to trace in: {@link Context#current()} when it holds anything, otherwise
-   * the one carried by the current {@link io.grpc.Context} (set by acitrace's server interceptor), otherwise
-   * the root context.
+   * The OpenTelemetry context to trace in: {@link Context#current()} when it holds a span or baggage,
+   * otherwise the one carried by the current {@link io.grpc.Context} (set by acitrace's server interceptor),
+   * otherwise {@link Context#current()}.
+   *
+   * <p>"Holds a span or baggage" rather than "is not the root context": with
+   * {@code grpc-context-override-opentelemetry} on the classpath, gRPC stores its own context inside
+   * OpenTelemetry's, so on a thread reached through a gRPC-wrapped executor the current OpenTelemetry
+   * context is not the root one, yet carries nothing to trace in.
    */
   public static Context current() {
     Context current = Context.current();
-    if (current != Context.root()) {
+    if (Span.fromContextOrNull(current) != null || Baggage.fromContextOrNull(current) != null) {
       return current;
     }
     Context carried = OTEL_CONTEXT.get();

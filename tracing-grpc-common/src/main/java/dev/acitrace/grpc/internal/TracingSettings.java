@@ -13,6 +13,7 @@ import dev.acitrace.grpc.StatusRule;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
@@ -210,17 +211,38 @@ public final class TracingSettings {
   }
 
   /**
-   * Extracts the caller's context from request headers into the root context; the root context itself when
-   * the propagator throws (the built-in ones never do: malformed headers are ignored).
+   * Extracts the caller's context from request headers into {@code base}; {@code base} itself when the
+   * propagator throws (the built-in ones never do: malformed headers are ignored).
    */
-  public Context extract(Metadata headers) {
+  public Context extract(Context base, Metadata headers) {
     try {
-      return propagator.extract(Context.root(), headers,
-          GrpcMetadata.getter());
+      return propagator.extract(base, headers, GrpcMetadata.getter());
     } catch (RuntimeException e) {
       propagationFailed("extract", e);
-      return Context.root();
+      return base;
     }
+  }
+
+  /**
+   * The context a server call's context is built on: the current one, without any span or baggage.
+   *
+   * <p>Not simply the root context: with {@code grpc-context-override-opentelemetry} on the classpath the
+   * current OpenTelemetry context holds the call's {@code io.grpc.Context} (deadline, cancellation), which
+   * must survive. But a span or baggage current on the thread belongs to whoever ran before (with an
+   * in-process, direct-executor channel: the caller) and must not leak into the call.
+   */
+  public static Context serverBase() {
+    Context base = Context.current();
+    if (base == Context.root()) {
+      return base;
+    }
+    if (Span.fromContextOrNull(base) != null) {
+      base = base.with(Span.getInvalid());
+    }
+    if (Baggage.fromContextOrNull(base) != null) {
+      base = base.with(Baggage.empty());
+    }
+    return base;
   }
 
   private void propagationFailed(String what, RuntimeException e) {

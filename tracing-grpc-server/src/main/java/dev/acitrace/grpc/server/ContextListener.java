@@ -26,76 +26,77 @@ final class ContextListener<ReqT> extends ForwardingServerCallListener.SimpleFor
 
   static <ReqT, RespT> ServerCall.Listener<ReqT> start(ServerCallHandler<ReqT, RespT> next,
       ServerCall<ReqT, RespT> call, Metadata headers, Context context) {
-    io.grpc.Context grpcContext = GrpcContextBridge.withOpenTelemetry(io.grpc.Context.current(), context);
     ServerCall.Listener<ReqT> delegate;
-    io.grpc.Context previous = grpcContext.attach();
     Scope scope = context.makeCurrent();
+    // taken while our context is current, see TracingServerInterceptor
+    io.grpc.Context grpcContext = GrpcContextBridge.withOpenTelemetry(io.grpc.Context.current(), context);
+    io.grpc.Context previous = grpcContext.attach();
     try {
       delegate = next.startCall(call, headers);
     } finally {
-      scope.close();
       grpcContext.detach(previous);
+      scope.close();
     }
     return new ContextListener<>(delegate, context, grpcContext);
   }
 
   @Override
   public void onMessage(ReqT message) {
-    io.grpc.Context previous = grpcContext.attach();
     Scope scope = context.makeCurrent();
+    io.grpc.Context previous = grpcContext.attach();
     try {
       super.onMessage(message);
     } finally {
-      scope.close();
       grpcContext.detach(previous);
+      scope.close();
     }
   }
 
   @Override
   public void onHalfClose() {
-    io.grpc.Context previous = grpcContext.attach();
     Scope scope = context.makeCurrent();
+    io.grpc.Context previous = grpcContext.attach();
     try {
       super.onHalfClose();
     } finally {
-      scope.close();
       grpcContext.detach(previous);
+      scope.close();
     }
   }
 
   @Override
   public void onCancel() {
-    io.grpc.Context previous = grpcContext.attach();
     Scope scope = context.makeCurrent();
+    io.grpc.Context previous = grpcContext.attach();
     try {
       super.onCancel();
     } finally {
-      scope.close();
       grpcContext.detach(previous);
+      scope.close();
     }
   }
 
   @Override
   public void onComplete() {
-    io.grpc.Context previous = grpcContext.attach();
     Scope scope = context.makeCurrent();
+    io.grpc.Context previous = grpcContext.attach();
     try {
       super.onComplete();
     } finally {
-      scope.close();
       grpcContext.detach(previous);
+      scope.close();
     }
   }
 
   @Override
   public void onReady() {
-    io.grpc.Context previous = grpcContext.attach();
     Scope scope = context.makeCurrent();
+    io.grpc.Context previous = grpcContext.attach();
     try {
       super.onReady();
     } finally {
-      scope.close();
       grpcContext.detach(previous);
+      scope.close();
     }
   }
 }

@@ -156,6 +156,7 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
 
   private Baggage extractBaggage(Metadata headers) {
     try {
+      // only the baggage is kept from what is extracted, so extracting into the root context is fine
       return Baggage.fromContext(propagator.extract(Context.root(), headers, GrpcMetadata.getter()));
     } catch (RuntimeException e) {
       // a custom propagator's bug must not fail the call; the id is then generated

@@ -50,11 +50,12 @@ final class TracingServerInterceptor implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     // A malformed header yields the root context: a new trace, never a failed call.
-    Context parent = settings.extract(headers);
+    Context base = TracingSettings.serverBase();
+    Context parent = settings.extract(base, headers);
     SpanContext link = null;
     if (publicBaggage != null) {
       link = Span.fromContext(parent).getSpanContext();
-      parent = keepOnly(Baggage.fromContext(parent), publicBaggage);
+      parent = keepOnly(base, Baggage.fromContext(parent), publicBaggage);
     }
     String requestId = null;
     if (requestIds != null) {
@@ -94,25 +95,27 @@ final class TracingServerInterceptor implements ServerInterceptor {
       }
       settings.enrichStart(tracingCall, span);
     }
-    io.grpc.Context grpcContext = GrpcContextBridge.withOpenTelemetry(io.grpc.Context.current(), context);
     ServerCall.Listener<ReqT> delegate;
-    io.grpc.Context previous = grpcContext.attach();
     Scope scope = context.makeCurrent();
+    // Taken while our context is current: with grpc-context-override-opentelemetry, gRPC's current context
+    // then records ours, and attaching it (here and in every callback) restores ours, not the one before.
+    io.grpc.Context grpcContext = GrpcContextBridge.withOpenTelemetry(io.grpc.Context.current(), context);
+    io.grpc.Context previous = grpcContext.attach();
     try {
       delegate = next.startCall(tracingCall, headers);
     } catch (RuntimeException | Error e) {
       tracingCall.end(Status.UNKNOWN, e);
       throw e;
     } finally {
-      scope.close();
       grpcContext.detach(previous);
+      scope.close();
     }
     return new TracingServerListener<>(delegate, tracingCall, context, grpcContext);
   }
 
-  private static Context keepOnly(Baggage incoming, Set<String> kept) {
+  private static Context keepOnly(Context base, Baggage incoming, Set<String> kept) {
     if (incoming.isEmpty() || kept.isEmpty()) {
-      return Context.root();
+      return base;
     }
     BaggageBuilder builder = Baggage.builder();
     incoming.forEach((key, entry) -> {
@@ -120,7 +123,7 @@ final class TracingServerInterceptor implements ServerInterceptor {
         builder.put(key, entry.getValue(), entry.getMetadata());
       }
     });
-    return Context.root().with(builder.build());
+    return base.with(builder.build());
   }
 
   private static void setPeer(Span span, SocketAddress remote) {

@@ -11,6 +11,10 @@ import io.opentelemetry.context.Scope;
  * {@code io.grpc.Context} (see {@link dev.acitrace.grpc.GrpcContextBridge}), and ends the span: on complete,
  * on cancel, or when a callback throws. Never on half-close, which only means the client is done sending.
  */
+// Order of attaching: OpenTelemetry's context first, gRPC's second (and detached in reverse). Without the
+// grpc-context-override-opentelemetry jar the two storages are independent and the order does not matter;
+// with it, gRPC's context lives inside OpenTelemetry's, and attaching ours second keeps the call's gRPC
+// context (deadline, cancellation) visible to the handler instead of replacing it.
 final class TracingServerListener<ReqT> extends ForwardingServerCallListener.SimpleForwardingServerCallListener<ReqT> {
 
   private final TracingServerCall<ReqT, ?> call;
@@ -28,72 +32,72 @@ final class TracingServerListener<ReqT> extends ForwardingServerCallListener.Sim
   @Override
   public void onMessage(ReqT message) {
     call.messageReceived();
-    io.grpc.Context previous = grpcContext.attach();
     Scope scope = context.makeCurrent();
+    io.grpc.Context previous = grpcContext.attach();
     try {
       super.onMessage(message);
     } catch (RuntimeException | Error e) {
       call.end(Status.UNKNOWN, e);
       throw e;
     } finally {
-      scope.close();
       grpcContext.detach(previous);
+      scope.close();
     }
   }
 
   @Override
   public void onHalfClose() {
-    io.grpc.Context previous = grpcContext.attach();
     Scope scope = context.makeCurrent();
+    io.grpc.Context previous = grpcContext.attach();
     try {
       super.onHalfClose();
     } catch (RuntimeException | Error e) {
       call.end(Status.UNKNOWN, e);
       throw e;
     } finally {
-      scope.close();
       grpcContext.detach(previous);
+      scope.close();
     }
   }
 
   @Override
   public void onCancel() {
-    io.grpc.Context previous = grpcContext.attach();
     Scope scope = context.makeCurrent();
+    io.grpc.Context previous = grpcContext.attach();
     try {
       call.cancelled(grpcContext);
       super.onCancel();
     } finally {
-      scope.close();
       grpcContext.detach(previous);
+      scope.close();
     }
   }
 
   @Override
   public void onComplete() {
-    io.grpc.Context previous = grpcContext.attach();
     Scope scope = context.makeCurrent();
+    io.grpc.Context previous = grpcContext.attach();
     try {
       call.complete();
       super.onComplete();
     } finally {
-      scope.close();
       grpcContext.detach(previous);
+      scope.close();
     }
   }
 
   @Override
   public void onReady() {
-    io.grpc.Context previous = grpcContext.attach();
     Scope scope = context.makeCurrent();
+    io.grpc.Context previous = grpcContext.attach();
     try {
       super.onReady();
     } catch (RuntimeException | Error e) {
       call.end(Status.UNKNOWN, e);
       throw e;
     } finally {
-      scope.close();
       grpcContext.detach(previous);
+      scope.close();
     }
   }
 }

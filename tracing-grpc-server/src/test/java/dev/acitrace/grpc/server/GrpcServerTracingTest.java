@@ -131,6 +131,19 @@ class GrpcServerTracingTest {
     assertThat(getClass().getModule().getName()).isEqualTo("dev.acitrace.grpc.server");
   }
 
+  /** The build runs this class twice: without and with grpc-context-override (gRPC's context inside OpenTelemetry's). */
+  @Test
+  void grpcContextOverride_presentExactlyWhenTheBuildSaysSo() {
+    boolean present;
+    try {
+      Class.forName("io.grpc.override.ContextStorageOverride");
+      present = true;
+    } catch (ClassNotFoundException e) {
+      present = false;
+    }
+    assertThat(present).isEqualTo(Boolean.getBoolean("acitrace.test.grpcOverride"));
+  }
+
   @Test
   void unary_ok_serverSpanChildOfClientWithAttributesAndGeneratedRequestId() throws Exception {
     ManagedChannel channel = tracedChannel(start(serviceA));
