@@ -20,8 +20,31 @@ import io.opentelemetry.context.Context;
 public final class GrpcContextBridge {
 
   private static final io.grpc.Context.Key<Context> OTEL_CONTEXT = io.grpc.Context.key("opentelemetry-context");
+  private static final boolean GRPC_STORED_IN_OPENTELEMETRY = probeStorage();
 
   private GrpcContextBridge() {}
+
+  /**
+   * Whether gRPC keeps its context inside OpenTelemetry's ({@code grpc-context-override-opentelemetry},
+   * which {@code opentelemetry-grpc-1.6} also carries, is on the path). Then each context is visible through
+   * the other already, and acitrace's interceptors skip their own bridging. Probed once: gRPC picks its
+   * context storage once per JVM.
+   */
+  public static boolean grpcStoredInOpenTelemetry() {
+    return GRPC_STORED_IN_OPENTELEMETRY;
+  }
+
+  /** Attaching a gRPC context changes OpenTelemetry's current context only when gRPC stores it there. */
+  private static boolean probeStorage() {
+    Context before = Context.current();
+    io.grpc.Context probe = io.grpc.Context.ROOT.withValue(OTEL_CONTEXT, Context.root());
+    io.grpc.Context previous = probe.attach();
+    try {
+      return Context.current() != before;
+    } finally {
+      probe.detach(previous);
+    }
+  }
 
   /**
    * The OpenTelemetry context to trace in: {@link Context#current()} when it holds a span or baggage,

@@ -1,6 +1,5 @@
 package dev.acitrace.grpc.server;
 
-import dev.acitrace.grpc.GrpcContextBridge;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -28,13 +27,12 @@ final class ContextListener<ReqT> extends ForwardingServerCallListener.SimpleFor
       ServerCall<ReqT, RespT> call, Metadata headers, Context context) {
     ServerCall.Listener<ReqT> delegate;
     Scope scope = context.makeCurrent();
-    // taken while our context is current, see TracingServerInterceptor
-    io.grpc.Context grpcContext = GrpcContextBridge.withOpenTelemetry(io.grpc.Context.current(), context);
-    io.grpc.Context previous = grpcContext.attach();
+    io.grpc.Context grpcContext = ServerContexts.grpcContextFor(context);
+    io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
       delegate = next.startCall(call, headers);
     } finally {
-      grpcContext.detach(previous);
+      ServerContexts.detach(grpcContext, previous);
       scope.close();
     }
     return new ContextListener<>(delegate, context, grpcContext);
@@ -43,11 +41,11 @@ final class ContextListener<ReqT> extends ForwardingServerCallListener.SimpleFor
   @Override
   public void onMessage(ReqT message) {
     Scope scope = context.makeCurrent();
-    io.grpc.Context previous = grpcContext.attach();
+    io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
       super.onMessage(message);
     } finally {
-      grpcContext.detach(previous);
+      ServerContexts.detach(grpcContext, previous);
       scope.close();
     }
   }
@@ -55,11 +53,11 @@ final class ContextListener<ReqT> extends ForwardingServerCallListener.SimpleFor
   @Override
   public void onHalfClose() {
     Scope scope = context.makeCurrent();
-    io.grpc.Context previous = grpcContext.attach();
+    io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
       super.onHalfClose();
     } finally {
-      grpcContext.detach(previous);
+      ServerContexts.detach(grpcContext, previous);
       scope.close();
     }
   }
@@ -67,11 +65,11 @@ final class ContextListener<ReqT> extends ForwardingServerCallListener.SimpleFor
   @Override
   public void onCancel() {
     Scope scope = context.makeCurrent();
-    io.grpc.Context previous = grpcContext.attach();
+    io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
       super.onCancel();
     } finally {
-      grpcContext.detach(previous);
+      ServerContexts.detach(grpcContext, previous);
       scope.close();
     }
   }
@@ -79,11 +77,11 @@ final class ContextListener<ReqT> extends ForwardingServerCallListener.SimpleFor
   @Override
   public void onComplete() {
     Scope scope = context.makeCurrent();
-    io.grpc.Context previous = grpcContext.attach();
+    io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
       super.onComplete();
     } finally {
-      grpcContext.detach(previous);
+      ServerContexts.detach(grpcContext, previous);
       scope.close();
     }
   }
@@ -91,11 +89,11 @@ final class ContextListener<ReqT> extends ForwardingServerCallListener.SimpleFor
   @Override
   public void onReady() {
     Scope scope = context.makeCurrent();
-    io.grpc.Context previous = grpcContext.attach();
+    io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
       super.onReady();
     } finally {
-      grpcContext.detach(previous);
+      ServerContexts.detach(grpcContext, previous);
       scope.close();
     }
   }

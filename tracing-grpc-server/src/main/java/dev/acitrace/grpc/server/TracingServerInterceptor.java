@@ -1,7 +1,6 @@
 package dev.acitrace.grpc.server;
 
 import dev.acitrace.baggage.BaggageKeys;
-import dev.acitrace.grpc.GrpcContextBridge;
 import dev.acitrace.grpc.RpcSemconv;
 import dev.acitrace.grpc.internal.MethodInfo;
 import dev.acitrace.grpc.internal.TracingSettings;
@@ -97,17 +96,15 @@ final class TracingServerInterceptor implements ServerInterceptor {
     }
     ServerCall.Listener<ReqT> delegate;
     Scope scope = context.makeCurrent();
-    // Taken while our context is current: with grpc-context-override-opentelemetry, gRPC's current context
-    // then records ours, and attaching it (here and in every callback) restores ours, not the one before.
-    io.grpc.Context grpcContext = GrpcContextBridge.withOpenTelemetry(io.grpc.Context.current(), context);
-    io.grpc.Context previous = grpcContext.attach();
+    io.grpc.Context grpcContext = ServerContexts.grpcContextFor(context);
+    io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
       delegate = next.startCall(tracingCall, headers);
     } catch (RuntimeException | Error e) {
       tracingCall.end(Status.UNKNOWN, e);
       throw e;
     } finally {
-      grpcContext.detach(previous);
+      ServerContexts.detach(grpcContext, previous);
       scope.close();
     }
     return new TracingServerListener<>(delegate, tracingCall, context, grpcContext);

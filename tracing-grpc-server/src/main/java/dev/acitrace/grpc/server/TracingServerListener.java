@@ -11,10 +11,9 @@ import io.opentelemetry.context.Scope;
  * {@code io.grpc.Context} (see {@link dev.acitrace.grpc.GrpcContextBridge}), and ends the span: on complete,
  * on cancel, or when a callback throws. Never on half-close, which only means the client is done sending.
  */
-// Order of attaching: OpenTelemetry's context first, gRPC's second (and detached in reverse). Without the
-// grpc-context-override-opentelemetry jar the two storages are independent and the order does not matter;
-// with it, gRPC's context lives inside OpenTelemetry's, and attaching ours second keeps the call's gRPC
-// context (deadline, cancellation) visible to the handler instead of replacing it.
+// OpenTelemetry's context is made current first and gRPC's attached second, undone in reverse: proper
+// nesting whichever storage gRPC uses. When gRPC stores its context inside OpenTelemetry's, there is no
+// gRPC context to attach (null): making ours current already carries the call's gRPC context along.
 final class TracingServerListener<ReqT> extends ForwardingServerCallListener.SimpleForwardingServerCallListener<ReqT> {
 
   private final TracingServerCall<ReqT, ?> call;
@@ -33,14 +32,14 @@ final class TracingServerListener<ReqT> extends ForwardingServerCallListener.Sim
   public void onMessage(ReqT message) {
     call.messageReceived();
     Scope scope = context.makeCurrent();
-    io.grpc.Context previous = grpcContext.attach();
+    io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
       super.onMessage(message);
     } catch (RuntimeException | Error e) {
       call.end(Status.UNKNOWN, e);
       throw e;
     } finally {
-      grpcContext.detach(previous);
+      ServerContexts.detach(grpcContext, previous);
       scope.close();
     }
   }
@@ -48,14 +47,14 @@ final class TracingServerListener<ReqT> extends ForwardingServerCallListener.Sim
   @Override
   public void onHalfClose() {
     Scope scope = context.makeCurrent();
-    io.grpc.Context previous = grpcContext.attach();
+    io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
       super.onHalfClose();
     } catch (RuntimeException | Error e) {
       call.end(Status.UNKNOWN, e);
       throw e;
     } finally {
-      grpcContext.detach(previous);
+      ServerContexts.detach(grpcContext, previous);
       scope.close();
     }
   }
@@ -63,12 +62,12 @@ final class TracingServerListener<ReqT> extends ForwardingServerCallListener.Sim
   @Override
   public void onCancel() {
     Scope scope = context.makeCurrent();
-    io.grpc.Context previous = grpcContext.attach();
+    io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
-      call.cancelled(grpcContext);
+      call.cancelled(grpcContext != null ? grpcContext : io.grpc.Context.current());
       super.onCancel();
     } finally {
-      grpcContext.detach(previous);
+      ServerContexts.detach(grpcContext, previous);
       scope.close();
     }
   }
@@ -76,12 +75,12 @@ final class TracingServerListener<ReqT> extends ForwardingServerCallListener.Sim
   @Override
   public void onComplete() {
     Scope scope = context.makeCurrent();
-    io.grpc.Context previous = grpcContext.attach();
+    io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
       call.complete();
       super.onComplete();
     } finally {
-      grpcContext.detach(previous);
+      ServerContexts.detach(grpcContext, previous);
       scope.close();
     }
   }
@@ -89,14 +88,14 @@ final class TracingServerListener<ReqT> extends ForwardingServerCallListener.Sim
   @Override
   public void onReady() {
     Scope scope = context.makeCurrent();
-    io.grpc.Context previous = grpcContext.attach();
+    io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
       super.onReady();
     } catch (RuntimeException | Error e) {
       call.end(Status.UNKNOWN, e);
       throw e;
     } finally {
-      grpcContext.detach(previous);
+      ServerContexts.detach(grpcContext, previous);
       scope.close();
     }
   }

@@ -142,6 +142,7 @@ class GrpcServerTracingTest {
       present = false;
     }
     assertThat(present).isEqualTo(Boolean.getBoolean("acitrace.test.grpcOverride"));
+    assertThat(dev.acitrace.grpc.GrpcContextBridge.grpcStoredInOpenTelemetry()).isEqualTo(present);
   }
 
   @Test
