@@ -1,0 +1,207 @@
+package dev.acitrace.grpc.client;
+
+import dev.acitrace.api.MetadataView;
+import dev.acitrace.api.RpcMethod;
+import dev.acitrace.api.RpcSide;
+import dev.acitrace.api.spi.RpcRequestInfo;
+import dev.acitrace.api.spi.RpcResponseInfo;
+import dev.acitrace.grpc.GrpcMetadata;
+import dev.acitrace.grpc.internal.MethodInfo;
+import dev.acitrace.grpc.internal.TracingSettings;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
+/**
+ * A traced client call. The span starts in {@link #start} (a call cancelled before it starts never
+ * reaches the server and gets no span) and ends exactly once, in the listener's {@code onClose}, or
+ * when {@code start} itself throws.
+ */
+final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleForwardingClientCall<ReqT, RespT> {
+
+  private final TracingSettings settings;
+  private final MethodInfo info;
+  private final Context parent;
+  private final TracingClientInterceptor interceptor;
+  private final Channel channel;
+  /** Messages sent; ClientCall methods are not called concurrently, so a plain field is enough. */
+  private long sent;
+  private Listener<RespT> listener;
+
+  TracingClientCall(ClientCall<ReqT, RespT> delegate, TracingSettings settings, MethodInfo info,
+      Context parent, TracingClientInterceptor interceptor, Channel channel) {
+    super(delegate);
+    this.settings = settings;
+    this.info = info;
+    this.parent = parent;
+    this.interceptor = interceptor;
+    this.channel = channel;
+  }
+
+  @Override
+  public void start(ClientCall.Listener<RespT> responseListener, Metadata headers) {
+    SpanBuilder spanBuilder = settings.tracer().spanBuilder(info.spanName())
+        .setParent(parent)
+        .setSpanKind(SpanKind.CLIENT);
+    boolean forSampler = settings.samplingAttributes();
+    if (forSampler) {
+      spanBuilder.setAllAttributes(info.attributes());
+      spanBuilder.setAllAttributes(interceptor.serverAttributes(channel));
+    }
+    Span span = spanBuilder.startSpan();
+    settings.inject(parent.with(span), headers);
+    Listener<RespT> tracingListener = new Listener<>(responseListener, settings, info, parent, span, headers);
+    listener = tracingListener;
+    if (span.isRecording()) {
+      tracingListener.startNanos = System.nanoTime();
+      if (!forSampler) {
+        span.setAllAttributes(info.attributes());
+        span.setAllAttributes(interceptor.serverAttributes(channel));
+      }
+      if (!settings.requestCapture().isEmpty()) {
+        settings.requestCapture().capture(headers, span);
+      }
+      settings.enrichStart(tracingListener, span);
+    }
+    try {
+      super.start(tracingListener, headers);
+    } catch (RuntimeException | Error e) {
+      tracingListener.end(Status.fromThrowable(e), e, null);
+      throw e;
+    }
+  }
+
+  @Override
+  public void sendMessage(ReqT message) {
+    super.sendMessage(message);
+    Listener<RespT> l = listener;
+    if (l != null && settings.messageEvents()) {
+      settings.messageEvent(l.span, true, ++sent);
+    }
+  }
+
+  /** Listens for the response; also what enrichers see of the request and response. */
+  static final class Listener<RespT>
+      extends ForwardingClientCallListener.SimpleForwardingClientCallListener<RespT>
+      implements RpcRequestInfo, RpcResponseInfo {
+
+    private static final AtomicIntegerFieldUpdater<Listener<?>> ENDED = endedUpdater();
+
+    private final TracingSettings settings;
+    private final MethodInfo info;
+    private final Context parent;
+    final Span span;
+    private final Metadata requestHeaders;
+    long startNanos;
+    private volatile int ended;
+    private long received;
+    private Status status;
+    private Throwable error;
+    private Metadata trailers;
+
+    Listener(ClientCall.Listener<RespT> delegate, TracingSettings settings, MethodInfo info, Context parent,
+        Span span, Metadata requestHeaders) {
+      super(delegate);
+      this.settings = settings;
+      this.info = info;
+      this.parent = parent;
+      this.span = span;
+      this.requestHeaders = requestHeaders;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static AtomicIntegerFieldUpdater<Listener<?>> endedUpdater() {
+      return (AtomicIntegerFieldUpdater) AtomicIntegerFieldUpdater.newUpdater(Listener.class, "ended");
+    }
+
+    @Override
+    public void onHeaders(Metadata headers) {
+      if (!settings.responseCapture().isEmpty() && span.isRecording()) {
+        settings.responseCapture().capture(headers, span);
+      }
+      super.onHeaders(headers);
+    }
+
+    @Override
+    public void onMessage(RespT message) {
+      if (settings.messageEvents()) {
+        settings.messageEvent(span, false, ++received);
+      }
+      super.onMessage(message);
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      // End before handing over: the caller may act on the result at once and expects the span done.
+      end(status, status.getCause(), trailers);
+      super.onClose(status, trailers);
+    }
+
+    void end(Status status, Throwable error, Metadata trailers) {
+      if (!ENDED.compareAndSet(this, 0, 1)) {
+        return;
+      }
+      this.status = status;
+      this.error = error;
+      this.trailers = trailers;
+      settings.finish(span, startNanos, status.getCode(), status.getDescription(), error, trailers, this, this);
+    }
+
+    // RpcRequestInfo
+
+    @Override
+    public RpcMethod method() {
+      return info.method();
+    }
+
+    @Override
+    public RpcSide side() {
+      return RpcSide.CLIENT;
+    }
+
+    @Override
+    public Context parentContext() {
+      return parent;
+    }
+
+    @Override
+    public MetadataView requestMetadata() {
+      return GrpcMetadata.view(requestHeaders);
+    }
+
+    // RpcResponseInfo
+
+    @Override
+    public int statusCode() {
+      return status == null ? Status.Code.UNKNOWN.value() : status.getCode().value();
+    }
+
+    @Override
+    public String statusName() {
+      return status == null ? Status.Code.UNKNOWN.name() : status.getCode().name();
+    }
+
+    @Override
+    public String statusDescription() {
+      return status == null ? null : status.getDescription();
+    }
+
+    @Override
+    public Throwable error() {
+      return error;
+    }
+
+    @Override
+    public MetadataView trailers() {
+      return GrpcMetadata.view(trailers);
+    }
+  }
+}

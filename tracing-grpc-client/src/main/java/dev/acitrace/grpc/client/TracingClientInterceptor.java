@@ -1,0 +1,64 @@
+package dev.acitrace.grpc.client;
+
+import dev.acitrace.grpc.GrpcContextBridge;
+import dev.acitrace.grpc.internal.MethodInfo;
+import dev.acitrace.grpc.internal.TracingSettings;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.MethodDescriptor;
+import io.opentelemetry.api.common.Attributes;
+
+/** Starts a CLIENT span per call; see {@link TracingClientCall}. */
+final class TracingClientInterceptor implements ClientInterceptor {
+
+  private final TracingSettings settings;
+  /** Fixed server attributes from a configured target, or null to derive them from the authority. */
+  private final Attributes targetAttributes;
+  /** One-entry cache: an interceptor almost always serves one channel, hence one authority. */
+  private volatile AuthorityAttributes lastAuthority;
+
+  TracingClientInterceptor(TracingSettings settings, String target) {
+    this.settings = settings;
+    this.targetAttributes = target == null ? null : ServerAddress.fromTarget(target);
+  }
+
+  @Override
+  public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+      MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+    MethodInfo info = settings.method(method);
+    if (!info.traced()) {
+      return next.newCall(method, callOptions);
+    }
+    return new TracingClientCall<>(
+        next.newCall(method, callOptions), settings, info, GrpcContextBridge.current(), this, next);
+  }
+
+  /** The server attributes of {@code channel}; called only for recording spans. */
+  Attributes serverAttributes(Channel channel) {
+    if (targetAttributes != null) {
+      return targetAttributes;
+    }
+    String authority = channel.authority();
+    AuthorityAttributes cached = lastAuthority;
+    if (cached != null && cached.authority.equals(authority)) {
+      return cached.attributes;
+    }
+    Attributes attributes = ServerAddress.fromAuthority(authority);
+    if (authority != null) {
+      lastAuthority = new AuthorityAttributes(authority, attributes);
+    }
+    return attributes;
+  }
+
+  private static final class AuthorityAttributes {
+    final String authority;
+    final Attributes attributes;
+
+    AuthorityAttributes(String authority, Attributes attributes) {
+      this.authority = authority;
+      this.attributes = attributes;
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package dev.acitrace.grpc.internal;
+
+import dev.acitrace.api.RpcMethod;
+import io.opentelemetry.api.common.Attributes;
+
+/**
+ * What tracing needs to know about one method, computed once per method and side: the method, its span
+ * name, whether it is traced at all, and the attributes every span of it carries.
+ *
+ * @param method the method
+ * @param spanName the span name the namer chose
+ * @param traced false when the method filter excludes the method
+ * @param attributes the constant span attributes (system, service, method)
+ */
+public record MethodInfo(RpcMethod method, String spanName, boolean traced, Attributes attributes) {}

@@ -1,0 +1,334 @@
+package dev.acitrace.grpc.internal;
+
+import dev.acitrace.api.RpcMethod;
+import dev.acitrace.api.RpcSide;
+import dev.acitrace.api.spi.AttributeEnricher;
+import dev.acitrace.api.spi.RpcRequestInfo;
+import dev.acitrace.api.spi.RpcResponseInfo;
+import dev.acitrace.api.spi.SpanNamer;
+import dev.acitrace.grpc.GrpcMetadata;
+import dev.acitrace.grpc.RpcMethods;
+import dev.acitrace.grpc.RpcSemconv;
+import dev.acitrace.grpc.StatusRule;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Everything an interceptor resolved at build time, plus the per-method cache and the span-finishing logic
+ * both sides share. Immutable apart from the cache; safe for concurrent use.
+ */
+public final class TracingSettings {
+
+  private static final Logger logger = Logger.getLogger(TracingSettings.class.getName());
+
+  /**
+   * Bound of the per-method cache. Registered services have far fewer methods; the bound matters when a
+   * fallback handler registry lets callers choose method names. Past it, methods are described per call.
+   */
+  private static final int MAX_CACHED_METHODS = 4096;
+  private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+  private static final Attributes SENT = Attributes.of(RpcSemconv.MESSAGE_TYPE, "SENT");
+  private static final Attributes RECEIVED = Attributes.of(RpcSemconv.MESSAGE_TYPE, "RECEIVED");
+
+  private final Tracer tracer;
+  private final TextMapPropagator propagator;
+  private final RpcSide side;
+  private final SpanNamer spanNamer;
+  private final Predicate<RpcMethod> methodFilter;
+  private final AttributeEnricher[] enrichers;
+  private final StatusRule statusRule;
+  private final boolean[] errorByCode;
+  private final boolean messageEvents;
+  private final boolean samplingAttributes;
+  private final MetadataCapture requestCapture;
+  private final MetadataCapture responseCapture;
+  private final RpcSemconv.Mode mode;
+  private final ConcurrentMap<String, MethodInfo> methods = new ConcurrentHashMap<>();
+  private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARNING_INTERVAL_NANOS);
+
+  TracingSettings(Tracer tracer, TextMapPropagator propagator, RpcSide side, SpanNamer spanNamer,
+      Predicate<RpcMethod> methodFilter, List<AttributeEnricher> enrichers, StatusRule statusRule,
+      boolean messageEvents, boolean samplingAttributes, MetadataCapture requestCapture, MetadataCapture responseCapture,
+      RpcSemconv.Mode mode) {
+    this.tracer = tracer;
+    this.propagator = propagator;
+    this.side = side;
+    this.spanNamer = spanNamer;
+    this.methodFilter = methodFilter;
+    this.enrichers = enrichers.toArray(new AttributeEnricher[0]);
+    this.statusRule = statusRule;
+    this.messageEvents = messageEvents;
+    this.samplingAttributes = samplingAttributes;
+    this.requestCapture = requestCapture;
+    this.responseCapture = responseCapture;
+    this.mode = mode;
+    Status.Code[] codes = Status.Code.values();
+    int max = 0;
+    for (Status.Code code : codes) {
+      max = Math.max(max, code.value());
+    }
+    this.errorByCode = new boolean[max + 1];
+    for (Status.Code code : codes) {
+      errorByCode[code.value()] = code != Status.Code.OK && statusRule.isError(code);
+    }
+  }
+
+  /** The tracer. */
+  public Tracer tracer() {
+    return tracer;
+  }
+
+  /** The propagator, resolved once from the OpenTelemetry instance. */
+  public TextMapPropagator propagator() {
+    return propagator;
+  }
+
+  /** The side these settings trace. */
+  public RpcSide side() {
+    return side;
+  }
+
+  /** The status rule. */
+  public StatusRule statusRule() {
+    return statusRule;
+  }
+
+  /** The semantic-convention generation(s) written. */
+  public RpcSemconv.Mode semconvMode() {
+    return mode;
+  }
+
+  /** Whether message events are on. */
+  public boolean messageEvents() {
+    return messageEvents;
+  }
+
+  /**
+   * Whether the constant attributes are given to the span builder, so that samplers see them, rather than
+   * to the started span, only when it records.
+   */
+  public boolean samplingAttributes() {
+    return samplingAttributes;
+  }
+
+  /** The request metadata capture. */
+  public MetadataCapture requestCapture() {
+    return requestCapture;
+  }
+
+  /** The response metadata capture. */
+  public MetadataCapture responseCapture() {
+    return responseCapture;
+  }
+
+  /** Whether any enricher is configured. */
+  public boolean hasEnrichers() {
+    return enrichers.length > 0;
+  }
+
+  /** The cached description of {@code descriptor}'s method. */
+  public MethodInfo method(MethodDescriptor<?, ?> descriptor) {
+    String name = descriptor.getFullMethodName();
+    MethodInfo info = methods.get(name);
+    if (info != null) {
+      return info;
+    }
+    info = describe(descriptor);
+    if (methods.size() < MAX_CACHED_METHODS) {
+      MethodInfo raced = methods.putIfAbsent(name, info);
+      if (raced != null) {
+        info = raced;
+      }
+    }
+    return info;
+  }
+
+  private MethodInfo describe(MethodDescriptor<?, ?> descriptor) {
+    RpcMethod method = RpcMethods.of(descriptor);
+    boolean traced;
+    try {
+      traced = methodFilter.test(method);
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "method filter failed for " + method.fullName() + "; tracing it", e);
+      traced = true;
+    }
+    String name;
+    try {
+      name = spanNamer.spanName(method, side);
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "span namer failed for " + method.fullName() + "; using the full name", e);
+      name = null;
+    }
+    if (name == null || name.isEmpty()) {
+      name = method.fullName();
+    }
+    AttributesBuilder attributes = Attributes.builder();
+    if (mode.emitOld()) {
+      attributes.put(RpcSemconv.RPC_SYSTEM, RpcSemconv.GRPC);
+      attributes.put(RpcSemconv.RPC_SERVICE, method.service());
+      attributes.put(RpcSemconv.RPC_METHOD, method.method());
+    }
+    if (mode.emitNew()) {
+      attributes.put(RpcSemconv.RPC_SYSTEM_NAME, RpcSemconv.GRPC);
+      attributes.put(RpcSemconv.RPC_METHOD, method.fullName());
+    }
+    return new MethodInfo(method, name, traced, attributes.build());
+  }
+
+  /** Whether {@code code} marks the span ERROR under this side's rule. */
+  public boolean isError(Status.Code code) {
+    int value = code.value();
+    return value < errorByCode.length && errorByCode[value];
+  }
+
+  /**
+   * Injects {@code context} into request headers. A propagator that throws (the built-in ones never do)
+   * costs the call its propagation, never the call itself.
+   */
+  public void inject(Context context, Metadata headers) {
+    try {
+      propagator.inject(context, headers, GrpcMetadata.setter());
+    } catch (RuntimeException e) {
+      propagationFailed("inject", e);
+    }
+  }
+
+  /**
+   * Extracts the caller's context from request headers into {@code base}; {@code base} itself when the
+   * propagator throws (the built-in ones never do: malformed headers are ignored).
+   */
+  public Context extract(Context base, Metadata headers) {
+    try {
+      return propagator.extract(base, headers, GrpcMetadata.getter());
+    } catch (RuntimeException e) {
+      propagationFailed("extract", e);
+      return base;
+    }
+  }
+
+  /**
+   * The context a server call's context is built on: the current one, without any span or baggage.
+   *
+   * <p>Not simply the root context: with {@code grpc-context-override-opentelemetry} on the classpath the
+   * current OpenTelemetry context holds the call's {@code io.grpc.Context} (deadline, cancellation), which
+   * must survive. But a span or baggage current on the thread belongs to whoever ran before (with an
+   * in-process, direct-executor channel: the caller) and must not leak into the call.
+   */
+  public static Context serverBase() {
+    Context base = Context.current();
+    if (base == Context.root()) {
+      return base;
+    }
+    if (Span.fromContextOrNull(base) != null) {
+      base = base.with(Span.getInvalid());
+    }
+    if (Baggage.fromContextOrNull(base) != null) {
+      base = base.with(Baggage.empty());
+    }
+    return base;
+  }
+
+  private void propagationFailed(String what, RuntimeException e) {
+    logRateLimited("propagator " + propagator + " failed to " + what + "; the call goes on without it", e);
+  }
+
+  /** Runs the enrichers' {@code onStart}; call only for recording spans. */
+  public void enrichStart(RpcRequestInfo request, Span span) {
+    for (AttributeEnricher enricher : enrichers) {
+      try {
+        enricher.onStart(request, span);
+      } catch (RuntimeException | LinkageError e) {
+        enricherFailed(enricher, "onStart", e);
+      }
+    }
+  }
+
+  /** Adds a message event when they are enabled and the span records. */
+  public void messageEvent(Span span, boolean sent, long id) {
+    if (messageEvents && span.isRecording()) {
+      Attributes type = sent ? SENT : RECEIVED;
+      span.addEvent(RpcSemconv.MESSAGE_EVENT,
+          type.toBuilder().put(RpcSemconv.MESSAGE_ID, id).build());
+    }
+  }
+
+  /**
+   * Records the outcome and ends {@code span}. Attribute work happens only when the span records.
+   *
+   * @param startNanos {@link System#nanoTime()} at start; ignored when the span does not record
+   * @param error the exception to record as an event, or {@code null}
+   * @param trailers the response trailers for metadata capture, or {@code null}
+   * @param request what enrichers see of the request
+   * @param response what enrichers see of the response
+   */
+  public void finish(Span span, long startNanos, Status.Code code, String description, Throwable error,
+      Metadata trailers, RpcRequestInfo request, RpcResponseInfo response) {
+    if (span.isRecording()) {
+      if (mode.emitOld()) {
+        span.setAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, code.value());
+      }
+      if (mode.emitNew()) {
+        span.setAttribute(RpcSemconv.RPC_RESPONSE_STATUS_CODE, code.name());
+      }
+      span.setAttribute(RpcSemconv.RPC_GRPC_DURATION_MS,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+      if (isError(code)) {
+        if (mode.emitNew()) {
+          span.setAttribute(RpcSemconv.ERROR_TYPE, code.name());
+        }
+        if (description != null) {
+          span.setStatus(StatusCode.ERROR, description);
+        } else {
+          span.setStatus(StatusCode.ERROR);
+        }
+      }
+      if (error != null) {
+        span.recordException(error);
+      }
+      if (trailers != null && !responseCapture.isEmpty()) {
+        responseCapture.capture(trailers, span);
+      }
+      for (AttributeEnricher enricher : enrichers) {
+        try {
+          enricher.onEnd(request, response, span);
+        } catch (RuntimeException | LinkageError e) {
+          enricherFailed(enricher, "onEnd", e);
+        }
+      }
+    }
+    span.end();
+  }
+
+  private void enricherFailed(AttributeEnricher enricher, String phase, Throwable e) {
+    logRateLimited("attribute enricher " + enricher.getClass().getName() + " failed in " + phase
+        + "; the call is unaffected", e);
+  }
+
+  /** Logs a failure of a user-supplied part: at WARNING at most once a minute, at FINE otherwise. */
+  private void logRateLimited(String message, Throwable e) {
+    long now = System.nanoTime();
+    long last = lastWarning.get();
+    Level level = now - last >= WARNING_INTERVAL_NANOS && lastWarning.compareAndSet(last, now)
+        ? Level.WARNING : Level.FINE;
+    if (logger.isLoggable(level)) {
+      logger.log(level, message, e);
+    }
+  }
+}

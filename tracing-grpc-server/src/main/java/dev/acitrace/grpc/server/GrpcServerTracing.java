@@ -1,0 +1,223 @@
+package dev.acitrace.grpc.server;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.acitrace.api.RpcMethod;
+import dev.acitrace.api.RpcSide;
+import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.spi.AttributeEnricher;
+import dev.acitrace.api.spi.SpanNamer;
+import dev.acitrace.grpc.StatusRule;
+import dev.acitrace.grpc.internal.TracingOptions;
+import dev.acitrace.grpc.internal.TracingSettings;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import java.util.Collection;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Tracing for gRPC servers: a {@code SERVER} span per call, of every call type, continuing the trace and
+ * baggage the caller propagated (extracted with the {@link OpenTelemetry} instance's propagators), and a
+ * request id in baggage and on the span.
+ *
+ * <pre>{@code
+ * Server server = GrpcServerTracing.builder(openTelemetry)
+ *     .methodFilter(m -> !m.service().equals("grpc.health.v1.Health"))
+ *     .build()
+ *     .applyTo(ServerBuilder.forPort(8080).addService(service))
+ *     .build();
+ * // or, with the global OpenTelemetry and every default:
+ * Server server = GrpcServerTracing.instrument(ServerBuilder.forPort(8080).addService(service)).build();
+ * }</pre>
+ *
+ * <p>While the handler runs (its start and every listener callback), the extracted context with the server
+ * span is current in OpenTelemetry's storage and carried by {@code io.grpc.Context}, so an outgoing call
+ * made by the handler, on its thread or on another one reached through
+ * {@code io.grpc.Context.currentContextExecutor} or OpenTelemetry's {@code Context.wrap}, continues the trace
+ * with the same baggage (client side: {@code GrpcClientTracing}).
+ */
+public final class GrpcServerTracing {
+
+  /** The instrumentation scope name of server spans. */
+  public static final String INSTRUMENTATION_NAME = "dev.acitrace.grpc.server";
+
+  private final TracingSettings settings;
+  private final RequestIdServerInterceptor requestIds;
+  private final Set<String> publicBaggage;
+
+  private GrpcServerTracing(TracingSettings settings, RequestIdServerInterceptor requestIds,
+      Set<String> publicBaggage) {
+    this.settings = settings;
+    this.requestIds = requestIds;
+    this.publicBaggage = publicBaggage;
+  }
+
+  /** A builder that traces with {@code openTelemetry}. */
+  public static Builder builder(OpenTelemetry openTelemetry) {
+    return new Builder(requireNonNull(openTelemetry, "openTelemetry"));
+  }
+
+  /** Tracing with {@code openTelemetry} and every default (request ids included). */
+  public static GrpcServerTracing create(OpenTelemetry openTelemetry) {
+    return builder(openTelemetry).build();
+  }
+
+  /** Tracing with {@link GlobalOpenTelemetry} and every default. */
+  public static GrpcServerTracing global() {
+    return create(GlobalOpenTelemetry.get());
+  }
+
+  /**
+   * Adds tracing with request ids, built on {@link GlobalOpenTelemetry}, to {@code serverBuilder} (the Go
+   * original's {@code WithServerTracing}, with the request id applied before the span starts so that the
+   * span carries it).
+   *
+   * @return {@code serverBuilder}
+   */
+  public static <T extends ServerBuilder<?>> T instrument(T serverBuilder) {
+    return global().applyTo(serverBuilder);
+  }
+
+  /**
+   * Adds an interceptor of this tracing to {@code serverBuilder}. gRPC runs the interceptor added last
+   * first: add this one last, so that its span covers the others and they run in its context.
+   *
+   * @return {@code serverBuilder}
+   */
+  public <T extends ServerBuilder<?>> T applyTo(T serverBuilder) {
+    requireNonNull(serverBuilder, "serverBuilder");
+    serverBuilder.intercept(newInterceptor());
+    return serverBuilder;
+  }
+
+  /** A new server interceptor; all interceptors of one instance share its caches. */
+  public ServerInterceptor newInterceptor() {
+    return new TracingServerInterceptor(settings, requestIds, publicBaggage);
+  }
+
+  /** Configures a {@link GrpcServerTracing}. Not thread-safe. */
+  public static final class Builder {
+    private final TracingOptions options;
+    private RequestIdServerInterceptor requestIds = RequestIdServerInterceptor.create();
+    private Set<String> publicBaggage;
+
+    private Builder(OpenTelemetry openTelemetry) {
+      options = new TracingOptions(openTelemetry, StatusRule.SERVER_FAULTS);
+    }
+
+    /**
+     * Where defaults are read from ({@code acitrace.span.namer}, {@code acitrace.enrichers.disabled},
+     * {@code otel.semconv-stability.opt-in}); default {@link TracingConfig#fromEnvironment()}.
+     */
+    public Builder config(TracingConfig config) {
+      options.config(config);
+      return this;
+    }
+
+    /** The span namer; default: the {@code SpanNamerProvider} selected by configuration, else {@link SpanNamer#DEFAULT}. */
+    public Builder spanNamer(SpanNamer spanNamer) {
+      options.spanNamer(spanNamer);
+      return this;
+    }
+
+    /**
+     * The attribute enrichers, replacing the default: every {@code AttributeEnricherProvider} found, in
+     * order, minus those named in {@code acitrace.enrichers.disabled}.
+     */
+    public Builder enrichers(Collection<? extends AttributeEnricher> enrichers) {
+      options.enrichers(enrichers);
+      return this;
+    }
+
+    /**
+     * Which status codes mark a span ERROR; default {@link StatusRule#SERVER_FAULTS}, the semantic
+     * conventions' rule. {@link StatusRule#ALL_NON_OK} makes every failed call red.
+     */
+    public Builder statusRule(StatusRule statusRule) {
+      options.statusRule(statusRule);
+      return this;
+    }
+
+    /** Whether each message received and sent adds an {@code rpc.message} event; default false. */
+    public Builder messageEvents(boolean messageEvents) {
+      options.messageEvents(messageEvents);
+      return this;
+    }
+
+    /**
+     * Whether the constant attributes ({@code rpc.system}, {@code rpc.service}, {@code rpc.method}) are
+     * given to the span builder, where samplers see them. Default false: they are set on the started span,
+     * and only when it records, so unsampled calls pay nothing for them; samplers still see the span
+     * name ({@code package.Service/Method}), kind and parent.
+     */
+    public Builder samplingAttributes(boolean samplingAttributes) {
+      options.samplingAttributes(samplingAttributes);
+      return this;
+    }
+
+    /**
+     * Request metadata keys (case-insensitive) whose values become span attributes
+     * ({@code rpc.grpc.request.metadata.<key>}); binary keys are skipped. Default none.
+     *
+     * @throws IllegalArgumentException naming a key that is not a valid header name
+     */
+    public Builder captureRequestMetadata(Collection<String> keys) {
+      options.requestMetadata(keys);
+      return this;
+    }
+
+    /** Response metadata keys (headers and trailers) whose values become span attributes. Default none. */
+    public Builder captureResponseMetadata(Collection<String> keys) {
+      options.responseMetadata(keys);
+      return this;
+    }
+
+    /**
+     * Which methods are traced; default all. Evaluated once per method (so it must depend only on the
+     * method). A method it rejects is passed through untouched: no span, no context, no request id.
+     */
+    public Builder methodFilter(Predicate<RpcMethod> methodFilter) {
+      options.methodFilter(methodFilter);
+      return this;
+    }
+
+    /**
+     * The request-id policy the tracing interceptor applies before its span starts; default
+     * {@link RequestIdServerInterceptor#create()}.
+     */
+    public Builder requestIds(RequestIdServerInterceptor requestIds) {
+      this.requestIds = requireNonNull(requestIds, "requestIds");
+      return this;
+    }
+
+    /** Turns request ids off: the incoming baggage is passed on as it is and the span gets no id. */
+    public Builder noRequestIds() {
+      this.requestIds = null;
+      return this;
+    }
+
+    /**
+     * Public-endpoint mode, for services facing untrusted callers: each call starts a new trace whose root
+     * span links to the caller's span context, and only the baggage entries named in {@code keptBaggageKeys}
+     * are kept (a caller-supplied {@code request.id} too is kept only if named). Default: off (the caller's
+     * trace is continued and all its baggage kept).
+     */
+    public Builder publicEndpoint(Collection<String> keptBaggageKeys) {
+      requireNonNull(keptBaggageKeys, "keptBaggageKeys");
+      for (String key : keptBaggageKeys) {
+        requireNonNull(key, "keptBaggageKeys element");
+      }
+      this.publicBaggage = Set.copyOf(keptBaggageKeys);
+      return this;
+    }
+
+    /** Resolves the defaults and builds. */
+    public GrpcServerTracing build() {
+      return new GrpcServerTracing(
+          options.build(RpcSide.SERVER, INSTRUMENTATION_NAME), requestIds, publicBaggage);
+    }
+  }
+}

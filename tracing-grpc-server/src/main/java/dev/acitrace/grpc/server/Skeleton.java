@@ -1,6 +1,0 @@
-package dev.acitrace.grpc.server;
-
-// Skeleton only: replaced by the module's real classes in the issue that builds this module.
-final class Skeleton {
-  private Skeleton() {}
-}

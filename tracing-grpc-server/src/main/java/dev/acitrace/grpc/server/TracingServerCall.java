@@ -1,0 +1,178 @@
+package dev.acitrace.grpc.server;
+
+import dev.acitrace.api.MetadataView;
+import dev.acitrace.api.RpcMethod;
+import dev.acitrace.api.RpcSide;
+import dev.acitrace.api.spi.RpcRequestInfo;
+import dev.acitrace.api.spi.RpcResponseInfo;
+import dev.acitrace.grpc.GrpcMetadata;
+import dev.acitrace.grpc.internal.MethodInfo;
+import dev.acitrace.grpc.internal.TracingSettings;
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.Status;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
+/**
+ * A traced server call: records what the handler sends, and holds the span, which
+ * {@link TracingServerListener} ends exactly once (on complete, on cancel, or when the handler throws).
+ * It is also what enrichers see of the request and response, so they cost no extra objects.
+ */
+final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT>
+    implements RpcRequestInfo, RpcResponseInfo {
+
+  private static final AtomicIntegerFieldUpdater<TracingServerCall<?, ?>> ENDED = endedUpdater();
+
+  private final TracingSettings settings;
+  private final MethodInfo info;
+  private final Context parent;
+  final Span span;
+  private final Metadata requestHeaders;
+  private final String requestId;
+  private final Metadata.Key<String> echoKey;
+  long startNanos;
+  private volatile int ended;
+  private boolean headersSent;
+  private long sent;
+  private long received;
+  /** The status the handler closed with; null until then. */
+  private volatile Status closeStatus;
+  private volatile Metadata closeTrailers;
+  private Status.Code endCode;
+  private String endDescription;
+  private Throwable error;
+
+  TracingServerCall(ServerCall<ReqT, RespT> delegate, TracingSettings settings, MethodInfo info, Context parent,
+      Span span, Metadata requestHeaders, String requestId, Metadata.Key<String> echoKey) {
+    super(delegate);
+    this.settings = settings;
+    this.info = info;
+    this.parent = parent;
+    this.span = span;
+    this.requestHeaders = requestHeaders;
+    this.requestId = requestId;
+    this.echoKey = echoKey;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static AtomicIntegerFieldUpdater<TracingServerCall<?, ?>> endedUpdater() {
+    return (AtomicIntegerFieldUpdater) AtomicIntegerFieldUpdater.newUpdater(TracingServerCall.class, "ended");
+  }
+
+  @Override
+  public void sendHeaders(Metadata headers) {
+    headersSent = true;
+    if (echoKey != null && requestId != null) {
+      headers.put(echoKey, requestId);
+    }
+    if (!settings.responseCapture().isEmpty() && span.isRecording()) {
+      settings.responseCapture().capture(headers, span);
+    }
+    super.sendHeaders(headers);
+  }
+
+  @Override
+  public void sendMessage(RespT message) {
+    super.sendMessage(message);
+    if (settings.messageEvents()) {
+      settings.messageEvent(span, true, ++sent);
+    }
+  }
+
+  /** Adds a message event for a received message when they are enabled. */
+  void messageReceived() {
+    if (settings.messageEvents()) {
+      settings.messageEvent(span, false, ++received);
+    }
+  }
+
+  @Override
+  public void close(Status status, Metadata trailers) {
+    if (echoKey != null && requestId != null && !headersSent) {
+      trailers.put(echoKey, requestId);
+    }
+    closeStatus = status;
+    closeTrailers = trailers;
+    super.close(status, trailers);
+  }
+
+  /** Ends the span with the status the handler closed with (the call completed). */
+  void complete() {
+    Status status = closeStatus;
+    end(status != null ? status : Status.OK, null);
+  }
+
+  /**
+   * Ends the span of a call the transport cancelled. gRPC reports onCancel only when the call did not
+   * complete, whatever the handler may have closed it with meanwhile (a response written after the
+   * deadline never reaches the caller), so the outcome is CANCELLED, or DEADLINE_EXCEEDED when the call's
+   * deadline has passed. A client that cancels just before its deadline reads as CANCELLED.
+   */
+  void cancelled(io.grpc.Context grpcContext) {
+    io.grpc.Deadline deadline = grpcContext.getDeadline();
+    end(deadline != null && deadline.isExpired() ? Status.DEADLINE_EXCEEDED : Status.CANCELLED, null);
+  }
+
+  /** Ends the span once; later calls do nothing. */
+  void end(Status status, Throwable thrown) {
+    if (!ENDED.compareAndSet(this, 0, 1)) {
+      return;
+    }
+    endCode = status.getCode();
+    endDescription = thrown != null && status.getDescription() == null ? thrown.toString() : status.getDescription();
+    error = thrown != null ? thrown : status.getCause();
+    settings.finish(span, startNanos, endCode, endDescription, error, closeTrailers, this, this);
+  }
+
+  // RpcRequestInfo
+
+  @Override
+  public RpcMethod method() {
+    return info.method();
+  }
+
+  @Override
+  public RpcSide side() {
+    return RpcSide.SERVER;
+  }
+
+  @Override
+  public Context parentContext() {
+    return parent;
+  }
+
+  @Override
+  public MetadataView requestMetadata() {
+    return GrpcMetadata.view(requestHeaders);
+  }
+
+  // RpcResponseInfo
+
+  @Override
+  public int statusCode() {
+    return endCode == null ? Status.Code.UNKNOWN.value() : endCode.value();
+  }
+
+  @Override
+  public String statusName() {
+    return endCode == null ? Status.Code.UNKNOWN.name() : endCode.name();
+  }
+
+  @Override
+  public String statusDescription() {
+    return endDescription;
+  }
+
+  @Override
+  public Throwable error() {
+    return error;
+  }
+
+  @Override
+  public MetadataView trailers() {
+    return GrpcMetadata.view(closeTrailers);
+  }
+}

@@ -1,0 +1,135 @@
+package dev.acitrace.grpc.server;
+
+import dev.acitrace.baggage.BaggageKeys;
+import dev.acitrace.grpc.RpcSemconv;
+import dev.acitrace.grpc.internal.MethodInfo;
+import dev.acitrace.grpc.internal.TracingSettings;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.baggage.BaggageBuilder;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Set;
+
+/** Starts a SERVER span per call; see {@link TracingServerCall}. */
+final class TracingServerInterceptor implements ServerInterceptor {
+
+  static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey(BaggageKeys.REQUEST_ID);
+
+  private final TracingSettings settings;
+  private final RequestIdServerInterceptor requestIds;
+  /** Baggage keys kept from untrusted callers, or null when this is not a public endpoint. */
+  private final Set<String> publicBaggage;
+
+  TracingServerInterceptor(TracingSettings settings, RequestIdServerInterceptor requestIds,
+      Set<String> publicBaggage) {
+    this.settings = settings;
+    this.requestIds = requestIds;
+    this.publicBaggage = publicBaggage;
+  }
+
+  @Override
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    MethodInfo info = settings.method(call.getMethodDescriptor());
+    if (!info.traced()) {
+      return next.startCall(call, headers);
+    }
+    // A malformed header yields the root context: a new trace, never a failed call.
+    Context base = TracingSettings.serverBase();
+    Context parent = settings.extract(base, headers);
+    SpanContext link = null;
+    if (publicBaggage != null) {
+      link = Span.fromContext(parent).getSpanContext();
+      parent = keepOnly(base, Baggage.fromContext(parent), publicBaggage);
+    }
+    String requestId = null;
+    if (requestIds != null) {
+      Baggage baggage = Baggage.fromContext(parent);
+      String incoming = baggage.getEntryValue(BaggageKeys.REQUEST_ID);
+      requestId = requestIds.resolve(incoming);
+      if (requestId != incoming) { // identity: resolve returns the incoming id itself when it is kept
+        parent = parent.with(RequestIdBaggage.with(baggage, requestId));
+      }
+    }
+    SpanBuilder spanBuilder = settings.tracer().spanBuilder(info.spanName())
+        .setParent(parent)
+        .setSpanKind(SpanKind.SERVER);
+    if (link != null && link.isValid()) {
+      spanBuilder.addLink(link);
+    }
+    boolean forSampler = settings.samplingAttributes();
+    if (forSampler) {
+      spanBuilder.setAllAttributes(info.attributes());
+    }
+    Span span = spanBuilder.startSpan();
+    Context context = parent.with(span);
+    TracingServerCall<ReqT, RespT> tracingCall = new TracingServerCall<>(
+        call, settings, info, parent, span, headers, requestId,
+        requestIds == null ? null : requestIds.echoKey());
+    if (span.isRecording()) {
+      tracingCall.startNanos = System.nanoTime();
+      if (!forSampler) {
+        span.setAllAttributes(info.attributes());
+      }
+      setPeer(span, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+      if (requestId != null) {
+        span.setAttribute(REQUEST_ID, requestId);
+      }
+      if (!settings.requestCapture().isEmpty()) {
+        settings.requestCapture().capture(headers, span);
+      }
+      settings.enrichStart(tracingCall, span);
+    }
+    ServerCall.Listener<ReqT> delegate;
+    Scope scope = context.makeCurrent();
+    io.grpc.Context grpcContext = ServerContexts.grpcContextFor(context);
+    io.grpc.Context previous = ServerContexts.attach(grpcContext);
+    try {
+      delegate = next.startCall(tracingCall, headers);
+    } catch (RuntimeException | Error e) {
+      tracingCall.end(Status.UNKNOWN, e);
+      throw e;
+    } finally {
+      ServerContexts.detach(grpcContext, previous);
+      scope.close();
+    }
+    return new TracingServerListener<>(delegate, tracingCall, context, grpcContext);
+  }
+
+  private static Context keepOnly(Context base, Baggage incoming, Set<String> kept) {
+    if (incoming.isEmpty() || kept.isEmpty()) {
+      return base;
+    }
+    BaggageBuilder builder = Baggage.builder();
+    incoming.forEach((key, entry) -> {
+      if (kept.contains(key)) {
+        builder.put(key, entry.getValue(), entry.getMetadata());
+      }
+    });
+    return base.with(builder.build());
+  }
+
+  private static void setPeer(Span span, SocketAddress remote) {
+    if (remote instanceof InetSocketAddress) {
+      InetSocketAddress inet = (InetSocketAddress) remote;
+      InetAddress address = inet.getAddress();
+      span.setAttribute(RpcSemconv.NETWORK_PEER_ADDRESS,
+          address != null ? address.getHostAddress() : inet.getHostString());
+      span.setAttribute(RpcSemconv.NETWORK_PEER_PORT, inet.getPort());
+    }
+  }
+}
