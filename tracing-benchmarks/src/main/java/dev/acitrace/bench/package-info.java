@@ -10,8 +10,7 @@
  * is stored, so a floor measured next to it would not be bare gRPC. {@link dev.acitrace.bench.BareGrpcGuard}
  * makes the floor refuse to run when that class is visible.
  *
- * <p>The classes whose names start with {@code Ours} are the adapters to acitrace's interceptors and codec;
- * until those are merged they throw {@link dev.acitrace.bench.PendingMergeException} and {@code bench/run}
- * skips the acitrace variants. Not a published artifact; runs on the classpath (no module-info).
+ * <p>The classes whose names start with {@code Ours} are the adapters to acitrace's interceptors and codec.
+ * Not a published artifact; runs on the classpath (no module-info).
  */
 package dev.acitrace.bench;
