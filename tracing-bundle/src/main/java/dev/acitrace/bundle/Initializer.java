@@ -3,6 +3,7 @@ package dev.acitrace.bundle;
 import dev.acitrace.api.Providers;
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.ExporterProvider;
+import dev.acitrace.bundle.internal.ConsoleExporterProvider;
 import dev.acitrace.bundle.internal.OtelConfig;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
@@ -141,7 +142,9 @@ final class Initializer {
     List<SpanExporter> exporters = new ArrayList<>(providers.size());
     for (ExporterProvider provider : providers) {
       try {
-        exporters.add(provider.create(tracingConfig));
+        exporters.add(provider instanceof ConsoleExporterProvider console && settings.consoleOutput() != null
+            ? console.create(tracingConfig, settings.consoleOutput())
+            : provider.create(tracingConfig));
       } catch (RuntimeException e) {
         exporters.forEach(SpanExporter::shutdown);
         throw new TracingConfigurationException(TRACES_EXPORTER + "=" + provider.name()

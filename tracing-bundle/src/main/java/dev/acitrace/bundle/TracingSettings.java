@@ -2,6 +2,7 @@ package dev.acitrace.bundle;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,6 +33,7 @@ public final class TracingSettings {
   private final boolean registerGlobal;
   private final boolean shutdownHook;
   private final Duration shutdownTimeout;
+  private final PrintStream consoleOutput;
 
   private TracingSettings(Builder builder) {
     this.properties = Collections.unmodifiableMap(new LinkedHashMap<>(builder.properties));
@@ -39,6 +41,7 @@ public final class TracingSettings {
     this.registerGlobal = builder.registerGlobal;
     this.shutdownHook = builder.shutdownHook;
     this.shutdownTimeout = builder.shutdownTimeout;
+    this.consoleOutput = builder.consoleOutput;
   }
 
   /** Nothing overridden: configuration comes from the environment alone. */
@@ -76,11 +79,20 @@ public final class TracingSettings {
     return shutdownTimeout;
   }
 
+  /**
+   * Where the {@code console} exporter prints, or {@code null} for {@link System#out} (read when
+   * tracing is initialized, so a later {@link System#setOut} does not redirect it).
+   */
+  public PrintStream consoleOutput() {
+    return consoleOutput;
+  }
+
   @Override
   public String toString() {
     return "TracingSettings{properties=" + properties + ", environment=" + environment
         + ", registerGlobal=" + registerGlobal + ", shutdownHook=" + shutdownHook
-        + ", shutdownTimeout=" + shutdownTimeout + "}";
+        + ", shutdownTimeout=" + shutdownTimeout
+        + (consoleOutput == null ? "" : ", consoleOutput=" + consoleOutput) + "}";
   }
 
   /** Builds {@link TracingSettings}; every setter fails fast on a null or blank argument. */
@@ -90,6 +102,7 @@ public final class TracingSettings {
     private boolean registerGlobal = true;
     private boolean shutdownHook = true;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    private PrintStream consoleOutput;
 
     private Builder() {}
 
@@ -164,6 +177,17 @@ public final class TracingSettings {
         throw new IllegalArgumentException("shutdownTimeout must be positive: " + shutdownTimeout);
       }
       this.shutdownTimeout = shutdownTimeout;
+      return this;
+    }
+
+    /**
+     * Where the {@code console} exporter prints its trace trees; default {@link System#out}. Only used
+     * when {@code console} is among the exporters (this does not select it: see
+     * {@link #exporters(String...)}). For programs whose output goes to a stream of their choosing, and
+     * for tests. The stream is not closed by tracing.
+     */
+    public Builder consoleOutput(PrintStream consoleOutput) {
+      this.consoleOutput = requireNonNull(consoleOutput, "consoleOutput");
       return this;
     }
 

@@ -321,6 +321,8 @@ class TracingConfigurationTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("names");
     assertThatThrownBy(() -> TracingSettings.builder().shutdownTimeout(java.time.Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shutdownTimeout");
+    assertThatThrownBy(() -> TracingSettings.builder().consoleOutput(null))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("consoleOutput");
     assertThatThrownBy(() -> Tracing.init(null))
         .isInstanceOf(NullPointerException.class).hasMessageContaining("settings");
   }
@@ -333,5 +335,35 @@ class TracingConfigurationTest {
     tracing.close();
     assertThat(tracing.exportStats().exportedSpans()).isEqualTo(1);
     assertThat(tracing.toString()).contains("closed");
+  }
+
+  // --- console output -----------------------------------------------------------------------------
+
+  @Test
+  void consoleOutput_consoleExporterPrintsTheTraceThere() {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream stream = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+    try (TracingHandle tracing = init(b -> b.exporters("console").serviceName("console-test").consoleOutput(stream))) {
+      Tracer tracer = tracing.openTelemetry().getTracer("t");
+      Span root = tracer.spanBuilder("root").startSpan();
+      tracer.spanBuilder("child").setParent(io.opentelemetry.context.Context.root().with(root)).startSpan().end();
+      root.end();
+      assertThat(tracing.flush()).isTrue();
+      String printed = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(printed)
+          .startsWith("trace " + root.getSpanContext().getTraceId() + " (service console-test, 2 spans)")
+          .contains("└─ root INTERNAL", "   └─ child INTERNAL");
+    }
+  }
+
+  @Test
+  void consoleOutput_withoutTheConsoleExporter_printsNothing() {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream stream = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+    try (TracingHandle tracing = init(b -> b.consoleOutput(stream))) { // exporters: none
+      tracing.openTelemetry().getTracer("t").spanBuilder("s").startSpan().end();
+      tracing.flush();
+    }
+    assertThat(bytes.size()).isZero();
   }
 }

@@ -3,6 +3,7 @@ package dev.acitrace.bundle.internal;
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.ExporterProvider;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.io.PrintStream;
 
 /**
  * {@code console}: prints each finished trace to standard output as an indented tree, for people
@@ -32,10 +33,18 @@ public final class ConsoleExporterProvider implements ExporterProvider {
 
   @Override
   public SpanExporter create(TracingConfig config) {
+    return create(config, System.out);
+  }
+
+  /**
+   * The exporter printing to {@code out} instead of standard output: what
+   * {@code TracingSettings.Builder.consoleOutput} selects.
+   */
+  public SpanExporter create(TracingConfig config, PrintStream out) {
     int maxTraces = config.getInt(MAX_TRACES_KEY, ConsoleSpanExporter.DEFAULT_MAX_TRACES);
     if (maxTraces < 1) {
       throw new IllegalArgumentException(MAX_TRACES_KEY + ": expected a positive integer, got " + maxTraces);
     }
-    return new ConsoleSpanExporter(System.out, maxTraces);
+    return new ConsoleSpanExporter(out, maxTraces);
   }
 }
