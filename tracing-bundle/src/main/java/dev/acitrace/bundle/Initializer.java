@@ -151,6 +151,8 @@ final class Initializer {
             + ": cannot create the exporter: " + withEnvironmentNames(String.valueOf(e.getMessage())), e);
       }
     }
+    // Lets the console exporter tell a remote parent started in this process from a truly remote one.
+    exporters.forEach(created -> ConsoleExporterProvider.startTracker(created).ifPresent(builder::addSpanProcessor));
     meter = new SpanProcessorMeter();
     exporter = new CountingSpanExporter(SpanExporter.composite(exporters), meter::dropped);
     BatchSpanProcessorBuilder processor = BatchSpanProcessor.builder(exporter)

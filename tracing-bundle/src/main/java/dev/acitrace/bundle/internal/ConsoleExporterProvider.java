@@ -3,7 +3,9 @@ package dev.acitrace.bundle.internal;
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.ExporterProvider;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import java.io.PrintStream;
+import java.util.Optional;
 
 /**
  * {@code console}: prints each finished trace to standard output as an indented tree, for people
@@ -29,6 +31,15 @@ public final class ConsoleExporterProvider implements ExporterProvider {
   @Override
   public int order() {
     return 20;
+  }
+
+  /**
+   * For an exporter this provider created: the span processor to install on the same tracer provider
+   * so that a server span whose (remote) parent is a client span of this process prints inside that
+   * client's trace tree rather than as a block of its own; empty for any other exporter.
+   */
+  public static Optional<SpanProcessor> startTracker(SpanExporter exporter) {
+    return exporter instanceof ConsoleSpanExporter console ? Optional.of(console.startTracker()) : Optional.empty();
   }
 
   @Override

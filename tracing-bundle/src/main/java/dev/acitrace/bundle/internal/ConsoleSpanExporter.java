@@ -5,10 +5,14 @@ import static java.util.Objects.requireNonNull;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -23,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Prints finished traces as indented trees: one block per trace, printed when the trace's local root
@@ -34,6 +39,10 @@ import java.util.TreeMap;
  *    └─ prepare-layer INTERNAL 1.05 ms ERROR (disk full) exception=java.io.IOException: disk full
  * </pre>
  *
+ * <p>A span whose parent is remote is a local root unless that parent was started in this process:
+ * with {@link #startTracker()} installed, a client and a server in the same process (a demo, a test)
+ * print as one tree, the server span under the client span, instead of one block per server span.
+ *
  * <p>Memory is bounded: at most {@code maxTraces} unfinished traces and {@value #MAX_SPANS_PER_TRACE}
  * spans per trace are held; the oldest unfinished trace is printed, marked incomplete, to make room,
  * and what is left is printed the same way at shutdown.
@@ -42,6 +51,12 @@ final class ConsoleSpanExporter implements SpanExporter {
 
   static final int DEFAULT_MAX_TRACES = 1024;
   static final int MAX_SPANS_PER_TRACE = 1000;
+  /**
+   * The bound on span ids remembered by the start tracker. A sampled span that never reaches the
+   * exporter (dropped by a full queue) stays remembered; past the bound, new spans are not tracked and
+   * a server span under an in-process client prints as its own block again, as without the tracker.
+   */
+  static final int MAX_TRACKED_SPANS = 100_000;
   private static final int MAX_ATTRIBUTES = 12;
   private static final int MAX_VALUE_LENGTH = 80;
   private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
@@ -53,6 +68,8 @@ final class ConsoleSpanExporter implements SpanExporter {
   private final int maxTraces;
   private final Map<String, Pending> pending = new LinkedHashMap<>(); // guarded by this; insertion order
   private boolean shutdown; // guarded by this
+  // Sampled spans started in this process and not yet exported (see startTracker).
+  private final Set<String> startedHere = ConcurrentHashMap.newKeySet();
 
   ConsoleSpanExporter(PrintStream out, int maxTraces) {
     this.out = requireNonNull(out, "out");
@@ -64,7 +81,41 @@ final class ConsoleSpanExporter implements SpanExporter {
 
   private static final class Pending {
     final List<SpanData> spans = new ArrayList<>();
+    final Set<String> spanIds = new HashSet<>();
     int omitted;
+  }
+
+  /**
+   * A span processor that tells this exporter which spans were started in this process: install it on
+   * the same tracer provider. Its {@code onStart} adds the span id to a concurrent set; nothing else.
+   */
+  SpanProcessor startTracker() {
+    return new SpanProcessor() {
+      @Override
+      public void onStart(Context parentContext, ReadWriteSpan span) {
+        if (span.getSpanContext().isSampled() && startedHere.size() < MAX_TRACKED_SPANS) {
+          startedHere.add(span.getSpanContext().getSpanId());
+        }
+      }
+
+      @Override
+      public boolean isStartRequired() {
+        return true;
+      }
+
+      @Override
+      public void onEnd(ReadableSpan span) {}
+
+      @Override
+      public boolean isEndRequired() {
+        return false;
+      }
+
+      @Override
+      public String toString() {
+        return "ConsoleSpanExporter.startTracker";
+      }
+    };
   }
 
   @Override
@@ -74,13 +125,15 @@ final class ConsoleSpanExporter implements SpanExporter {
     }
     for (SpanData span : spans) {
       String traceId = span.getTraceId();
+      startedHere.remove(span.getSpanId());
       Pending trace = pending.computeIfAbsent(traceId, id -> new Pending());
       if (trace.spans.size() < MAX_SPANS_PER_TRACE) {
         trace.spans.add(span);
+        trace.spanIds.add(span.getSpanId());
       } else {
         trace.omitted++;
       }
-      if (isLocalRoot(span)) {
+      if (isLocalRoot(span, trace)) {
         pending.remove(traceId);
         print(traceId, trace, false);
       } else if (pending.size() > maxTraces) {
@@ -115,9 +168,14 @@ final class ConsoleSpanExporter implements SpanExporter {
     return "ConsoleSpanExporter{maxTraces=" + maxTraces + "}";
   }
 
-  private static boolean isLocalRoot(SpanData span) {
+  private boolean isLocalRoot(SpanData span, Pending trace) {
     SpanContext parent = span.getParentSpanContext();
-    return !parent.isValid() || parent.isRemote();
+    if (!parent.isValid()) {
+      return true;
+    }
+    // A remote parent started here is still running (tracked, not yet exported) or already held.
+    return parent.isRemote()
+        && !startedHere.contains(parent.getSpanId()) && !trace.spanIds.contains(parent.getSpanId());
   }
 
   private void print(String traceId, Pending trace, boolean incomplete) {

@@ -11,6 +11,7 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.trace.TestSpanData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.api.trace.StatusCode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -79,6 +80,34 @@ class ConsoleSpanExporterTest {
     exporter.export(List.of(span(TRACE, "0000000000000005", parent(TRACE, "00000000000000aa", true),
         "pkg.Svc/Call", SpanKind.SERVER, 0, 1, StatusData.unset(), Attributes.empty())));
     assertThat(printed()).contains("└─ pkg.Svc/Call SERVER 1.00 ms OK parent=00000000000000aa(remote)");
+  }
+
+  @Test
+  void serverSpanUnderAClientStartedHere_printsInsideTheClientsTree_withTheStartTracker() {
+    ConsoleSpanExporter exporter = new ConsoleSpanExporter(out, 10);
+    try (io.opentelemetry.sdk.trace.SdkTracerProvider provider = io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+        .addSpanProcessor(ConsoleExporterProvider.startTracker(exporter).orElseThrow())
+        .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(exporter))
+        .build()) {
+      io.opentelemetry.api.trace.Tracer tracer = provider.get("t");
+      io.opentelemetry.api.trace.Span root = tracer.spanBuilder("demo").startSpan();
+      io.opentelemetry.api.trace.Span client = tracer.spanBuilder("pkg.Svc/Call").setSpanKind(SpanKind.CLIENT)
+          .setParent(io.opentelemetry.context.Context.root().with(root)).startSpan();
+      // what the server interceptor extracts from the request headers
+      SpanContext remote = SpanContext.createFromRemoteParent(client.getSpanContext().getTraceId(),
+          client.getSpanContext().getSpanId(), TraceFlags.getSampled(), TraceState.getDefault());
+      tracer.spanBuilder("pkg.Svc/Call").setSpanKind(SpanKind.SERVER)
+          .setParent(io.opentelemetry.context.Context.root().with(io.opentelemetry.api.trace.Span.wrap(remote)))
+          .startSpan().end();
+      assertThat(printed()).as("the server span's parent is still running here").isEmpty();
+      client.end();
+      assertThat(printed()).isEmpty();
+      root.end(); // SimpleSpanProcessor: exported synchronously
+      assertThat(printed()).startsWith("trace " + root.getSpanContext().getTraceId() + " (").contains("3 spans)\n")
+          .containsPattern("└─ demo INTERNAL .*\n   └─ pkg.Svc/Call CLIENT .*\n      └─ pkg.Svc/Call SERVER .*parent=");
+    }
+    assertThat(printed().lines().filter(l -> l.startsWith("trace "))).hasSize(1);
+    assertThat(ConsoleExporterProvider.startTracker(SpanExporter.composite())).isEmpty();
   }
 
   @Test
