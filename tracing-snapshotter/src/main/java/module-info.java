@@ -14,12 +14,10 @@ module dev.acitrace.snapshotter {
   requires io.grpc.netty.shaded;
   requires io.grpc.protobuf;
   requires io.grpc.stub;
-  requires io.opentelemetry.sdk.autoconfigure;
-  requires io.opentelemetry.sdk.autoconfigure.spi;
-  requires io.opentelemetry.sdk.common;
   requires java.logging;
-  // only grpc-core needs it (Guava's failureaccess); a java -m launch does not resolve it otherwise
-  requires com.google.common.util.concurrent.internal;
+  // What the automatic modules on our path need but cannot declare (failureaccess, jdk.unsupported,
+  // java.net.http) comes with dev.acitrace.bundle's requires, so `java -p ... -m` needs no --add-modules.
+  // Not gson: grpc-core uses it only for DNS TXT service configs (off by default) and SPIFFE, neither used.
 
   exports dev.acitrace.snapshotter;
   exports dev.acitrace.snapshotter.fs;

@@ -1,6 +1,5 @@
 package dev.acitrace.snapshotter.launcher;
 
-import dev.acitrace.baggage.BaggageKeys;
 import dev.acitrace.snapshotter.Mount;
 import dev.acitrace.snapshotter.SnapshotInfo;
 import dev.acitrace.snapshotter.Snapshotter;
@@ -27,7 +26,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -155,7 +153,7 @@ public final class Main {
       err.println("snapshotter: cannot use root " + options.root() + ": " + describe(e));
       return ROOT_UNUSABLE;
     }
-    ServerWiring.TracingHandle tracing = ServerWiring.initTracing("acitrace-snapshotter", false, err);
+    ServerWiring.LauncherTracing tracing = ServerWiring.initTracing("acitrace-snapshotter", err);
     OpenTelemetry otel = tracing.openTelemetry();
     SnapshotterServer.Builder builder = SnapshotterServer.builder(TracingSnapshotter.wrap(directory, otel))
         .configure(b -> ServerWiring.instrumentServer(b, otel));
@@ -224,15 +222,12 @@ public final class Main {
         + ", image.name=docker.io/library/busybox, image.tag=1.36, namespace=default");
     out.println();
     int status;
-    ServerWiring.TracingHandle tracing = ServerWiring.initTracing("acitrace-snapshotter-demo", true, out);
+    ServerWiring.LauncherTracing tracing = ServerWiring.initTracing("acitrace-snapshotter-demo", out);
     try {
-      status = runScenario(tracing.openTelemetry(), root, socket, requestId, out, err);
+      status = runScenario(tracing.openTelemetry(), root, socket, requestId, tracing.destination() == null,
+          out, err);
     } finally {
-      out.println();
-      if (tracing.destination() == null) {
-        out.println("trace (client -> server -> snapshotter):");
-      }
-      tracing.close(); // prints or exports the trace
+      tracing.close(); // prints (if not printed already) or exports the trace
       if (tracing.destination() != null) {
         out.println("trace exported to " + tracing.destination());
       }
@@ -242,7 +237,7 @@ public final class Main {
   }
 
   private static int runScenario(OpenTelemetry otel, Path root, Path socket, String requestId,
-      PrintStream out, PrintStream err) {
+      boolean consoleTrace, PrintStream out, PrintStream err) {
     try (DirectorySnapshotter directory = DirectorySnapshotter.open(root);
         SnapshotterServer server = SnapshotterServer.builder(TracingSnapshotter.wrap(directory, otel))
             .unixSocket(socket)
@@ -250,23 +245,24 @@ public final class Main {
             .build()
             .start()) {
       ManagedChannel channel = SnapshotsClient.unixChannel(socket)
-          .intercept(ServerWiring.clientInterceptor(otel))
+          .intercept(ServerWiring.clientInterceptor(otel, "unix://" + socket.toAbsolutePath()))
           .build();
       try {
-        Map<String, String> baggage = new LinkedHashMap<>();
-        baggage.put(BaggageKeys.REQUEST_ID, requestId);
-        baggage.put(BaggageKeys.IMAGE_NAME, "docker.io/library/busybox");
-        baggage.put(BaggageKeys.IMAGE_TAG, "1.36");
-        baggage.put(BaggageKeys.NAMESPACE, "default");
         Span demoSpan = otel.getTracer("dev.acitrace.snapshotter.demo")
             .spanBuilder("snapshotter demo").setSpanKind(SpanKind.INTERNAL).startSpan();
-        Context context = ServerWiring.withBaggage(Context.current().with(demoSpan), baggage);
+        Context context = ServerWiring.withBaggage(Context.current().with(demoSpan), requestId,
+            "docker.io/library/busybox", "1.36", "default");
         try (Scope ignored = context.makeCurrent()) {
           scenario(SnapshotsClient.create(channel, "acitrace"), out);
         } finally {
+          out.println();
+          out.println("trace id " + demoSpan.getSpanContext().getTraceId());
+          if (consoleTrace) {
+            // before the span ends: the console exporter prints the trace once it has
+            out.println("trace (client -> server -> snapshotter):");
+          }
           demoSpan.end();
         }
-        out.println("trace id " + demoSpan.getSpanContext().getTraceId());
       } finally {
         channel.shutdown();
         channel.awaitTermination(5, TimeUnit.SECONDS);

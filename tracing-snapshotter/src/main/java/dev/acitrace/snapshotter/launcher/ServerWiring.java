@@ -1,71 +1,119 @@
 package dev.acitrace.snapshotter.launcher;
 
+import dev.acitrace.api.TracingConfig;
+import dev.acitrace.baggage.BaggageContext;
+import dev.acitrace.bundle.Tracing;
+import dev.acitrace.bundle.TracingHandle;
+import dev.acitrace.bundle.TracingSettings;
+import dev.acitrace.grpc.client.GrpcClientTracing;
+import dev.acitrace.grpc.server.GrpcServerTracing;
 import io.grpc.ClientInterceptor;
 import io.grpc.ServerBuilder;
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.context.Context;
 import java.io.PrintStream;
-import java.util.Map;
+import java.util.Arrays;
+import java.util.List;
 
 /**
- * The launcher's one seam to the tracing bundle: how it initializes OpenTelemetry, instruments the
- * server and the client, and puts baggage in a context. Everything else in the launcher uses only
- * these four methods.
- *
- * <p>Until the bundle's APIs are merged, they delegate to {@link InterimTracing}, a deliberately small
- * stand-in (SDK with a span-tree printer; W3C trace-context + baggage interceptors without request ids
- * or semantic-convention attributes). Switching to the real APIs is one line per method; then delete
- * {@code InterimTracing}:
- * <ul>
- *   <li>{@link #initTracing}: {@code dev.acitrace.bundle.Tracing.init(...)} with the console exporter
- *       (demo) or the configured exporters (serve, incl. {@code OTEL_EXPORTER_OTLP_ENDPOINT});
- *   <li>{@link #instrumentServer}: {@code GrpcServerTracing.instrument(builder)} (server span and
- *       request-id interceptor);
- *   <li>{@link #clientInterceptor}: {@code GrpcClientTracing.builder(otel).build().newInterceptor()};
- *   <li>{@link #withBaggage}: {@code BaggageContext.withRequestId/withImageInfo/withNamespace}.
- * </ul>
+ * How the launcher uses the tracing bundle: OpenTelemetry initialization, server and client
+ * instrumentation, and the demo's baggage. The rest of the launcher goes through these methods.
  */
 final class ServerWiring {
 
+  static final String TRACES_EXPORTER = "otel.traces.exporter";
+  static final String SCHEDULE_DELAY = "otel.bsp.schedule.delay";
+  /** The OTLP endpoint keys, the signal-specific one first (it wins in OpenTelemetry). */
+  static final List<String> OTLP_ENDPOINTS =
+      List.of("otel.exporter.otlp.traces.endpoint", "otel.exporter.otlp.endpoint");
+  /**
+   * How long a finished span waits in the batch processor when printing to the console: short, so a
+   * person watching {@code serve} sees each call's trace right after it ends.
+   */
+  static final String CONSOLE_SCHEDULE_DELAY_MS = "100";
+
   private ServerWiring() {}
 
-  /** Tracing for one run of the launcher; closing it flushes and shuts the SDK down. */
-  interface TracingHandle extends AutoCloseable {
-    OpenTelemetry openTelemetry();
-
-    /** Where spans go when not printed to the console (e.g. "OTLP endpoint http://..."), or null. */
-    String destination();
+  /**
+   * Tracing for one run of the launcher.
+   *
+   * @param handle the bundle's handle; closing flushes and shuts the SDK down
+   * @param destination where spans go when the user configured the exporters or an OTLP endpoint
+   *     (e.g. "OTLP endpoint http://..."), or null when they are printed to the console
+   */
+  record LauncherTracing(TracingHandle handle, String destination) implements AutoCloseable {
+    OpenTelemetry openTelemetry() {
+      return handle.openTelemetry();
+    }
 
     @Override
-    void close();
+    public void close() {
+      handle.close();
+    }
   }
 
   /**
-   * Initializes OpenTelemetry for the launcher.
+   * Initializes OpenTelemetry with the bundle. Unless the user configured exporters
+   * ({@code OTEL_TRACES_EXPORTER}) or an OTLP endpoint ({@code OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT}),
+   * traces are printed with the {@code console} exporter, promptly ({@value #CONSOLE_SCHEDULE_DELAY_MS}
+   * ms batch delay unless {@code OTEL_BSP_SCHEDULE_DELAY} is set). The console exporter, when used,
+   * prints to {@code out}.
    *
-   * @param serviceName the {@code service.name} resource attribute
-   * @param demo true to print the finished trace as a tree on close, false to print each span as it ends
-   * @param out where spans are printed
+   * @param serviceName the {@code service.name} resource attribute (unless OTEL_SERVICE_NAME is set)
+   * @param out where the console exporter prints
    */
-  static TracingHandle initTracing(String serviceName, boolean demo, PrintStream out) {
-    return InterimTracing.init(serviceName, demo, out);
+  static LauncherTracing initTracing(String serviceName, PrintStream out) {
+    TracingConfig environment = TracingConfig.fromEnvironment();
+    String exporters = environment.get(TRACES_EXPORTER);
+    String endpoint = null;
+    for (String key : OTLP_ENDPOINTS) {
+      endpoint = endpoint != null ? endpoint : environment.get(key);
+    }
+    TracingSettings.Builder settings = TracingSettings.builder()
+        .registerGlobal(false)
+        // the launcher closes the handle itself: after the server stopped, so the last spans are in
+        .shutdownHook(false)
+        .consoleOutput(out);
+    if (environment.get("otel.service.name") == null) {
+      settings.serviceName(serviceName);
+    }
+    String destination;
+    if (exporters == null && endpoint == null) {
+      settings.exporters("console");
+      destination = null;
+    } else if (exporters == null) {
+      destination = "OTLP endpoint " + endpoint; // otlp is the default exporter
+    } else {
+      destination = "exporters " + exporters + (endpoint == null ? "" : " (OTLP endpoint " + endpoint + ")");
+    }
+    boolean console = exporters == null
+        ? endpoint == null
+        : Arrays.stream(exporters.split(",")).map(String::trim).anyMatch("console"::equals);
+    if (console && environment.get(SCHEDULE_DELAY) == null) {
+      settings.property(SCHEDULE_DELAY, CONSOLE_SCHEDULE_DELAY_MS);
+    }
+    return new LauncherTracing(Tracing.init(settings.build()), destination);
   }
 
-  /** Installs server tracing (server spans, context and baggage extraction) on a server builder. */
+  /** Installs server tracing (server spans, context, baggage and request ids) on a server builder. */
   static void instrumentServer(ServerBuilder<?> builder, OpenTelemetry openTelemetry) {
-    builder.intercept(InterimTracing.serverInterceptor(openTelemetry));
+    GrpcServerTracing.create(openTelemetry).applyTo(builder);
   }
 
-  /** A client interceptor that starts client spans and injects trace context and baggage. */
-  static ClientInterceptor clientInterceptor(OpenTelemetry openTelemetry) {
-    return InterimTracing.clientInterceptor(openTelemetry);
+  /**
+   * A client interceptor that starts client spans and injects trace context and baggage.
+   *
+   * @param target the channel's target (e.g. {@code unix:///run/x.sock}): {@code server.address} is
+   *     taken from it
+   */
+  static ClientInterceptor clientInterceptor(OpenTelemetry openTelemetry, String target) {
+    return GrpcClientTracing.builder(openTelemetry).target(target).build().newInterceptor();
   }
 
-  /** Returns {@code context} with the entries added to its baggage (standard keys of BaggageKeys). */
-  static Context withBaggage(Context context, Map<String, String> entries) {
-    var builder = Baggage.fromContext(context).toBuilder();
-    entries.forEach(builder::put);
-    return context.with(builder.build());
+  /** Returns {@code context} with the request id, image and namespace in its baggage. */
+  static Context withBaggage(Context context, String requestId, String imageName, String imageTag,
+      String namespace) {
+    Context withRequestId = BaggageContext.withRequestId(context, requestId);
+    return BaggageContext.withNamespace(BaggageContext.withImageInfo(withRequestId, imageName, imageTag), namespace);
   }
 }

@@ -39,16 +39,29 @@ class MainTest {
     assertThat(code).as(err()).isEqualTo(Main.OK);
     assertThat(output).contains("prepare default/1/extract-layer-1", "commit ", "usage ", "list -> ",
         "0 snapshots left");
-    Matcher traces = Pattern.compile("(?m)^trace ([0-9a-f]{32}) \\((\\d+) spans\\)$").matcher(output);
+    // the console exporter prints the demo's trace as one tree: demo span -> client -> server -> snapshotter
+    Matcher traces = Pattern.compile("(?m)^trace ([0-9a-f]{32}) \\(service acitrace-snapshotter-demo, (\\d+) spans\\)$")
+        .matcher(output);
     assertThat(traces.find()).as(output).isTrue();
+    String traceId = traces.group(1);
+    assertThat(Integer.parseInt(traces.group(2))).isEqualTo(1 + 11 * 3); // 11 calls (list and remove twice): client, server, snapshotter
     assertThat(traces.find()).as("exactly one trace").isFalse();
-    // every operation appears as client -> server -> snapshotter
+    assertThat(output).contains("trace id " + traceId + "\n", "\n└─ snapshotter demo INTERNAL ");
+    String requestId = Pattern.compile("request\\.id=([0-9a-f-]{36})").matcher(output).results().findFirst()
+        .orElseThrow().group(1);
+    String socket = Pattern.compile("socket unix://(\\S+)").matcher(output).results().findFirst().orElseThrow()
+        .group(1);
     for (String op : new String[] {"Prepare", "Mounts", "Commit", "View", "Stat", "Usage", "Update", "List",
         "Remove"}) {
-      assertThat(output).contains("containerd.services.snapshots.v1.Snapshots/" + op + " [CLIENT");
-      assertThat(output).contains("containerd.services.snapshots.v1.Snapshots/" + op + " [SERVER");
+      assertThat(output).containsPattern("(?m)^   [├└]─ containerd\\.services\\.snapshots\\.v1\\.Snapshots/" + op
+          + " CLIENT .* rpc\\.system=grpc server\\.address=" + Pattern.quote(socket) + "$");
+      // the server span: a child of the client span, with the demo's baggage (baggage enricher) and request id
+      assertThat(output).containsPattern("(?m)^   [│ ]  └─ containerd\\.services\\.snapshots\\.v1\\.Snapshots/" + op
+          + " SERVER .* OK parent=[0-9a-f]{16}\\(remote\\) baggage\\.image\\.name=docker\\.io/library/busybox"
+          + " baggage\\.image\\.tag=1\\.36 baggage\\.namespace=default baggage\\.request\\.id=" + requestId
+          + " request\\.id=" + requestId + " .*rpc\\.grpc\\.status_code=0 rpc\\.method=" + op + " ");
     }
-    assertThat(output).contains("snapshotter.Prepare [INTERNAL", "snapshotter.Walk [INTERNAL",
+    assertThat(output).contains(" snapshotter.Prepare INTERNAL ", " snapshotter.Walk INTERNAL ",
         "snapshot.key=default/2/sha256:layer-1");
     assertThat(output).doesNotContain("ERROR");
   }
@@ -68,7 +81,7 @@ class MainTest {
 
       assertThat(code).as(err()).isEqualTo(Main.OK);
       assertThat(out()).contains("trace exported to OTLP endpoint http://127.0.0.1:" + receiver.port())
-          .doesNotContain("[SERVER");
+          .doesNotContain(" SERVER ");
       String traceId = out().lines().filter(l -> l.startsWith("trace id ")).findFirst().orElseThrow()
           .substring("trace id ".length());
       // OTLP/protobuf carries span names as UTF-8 and the trace id as its 16 raw bytes
@@ -216,9 +229,12 @@ class MainTest {
     }
     assertThat(serving.get(30, TimeUnit.SECONDS)).isEqualTo(Main.OK);
     assertThat(socket).doesNotExist();
-    // serve prints each span as it ends (interim wiring): the server span and the snapshotter span
-    assertThat(err()).contains("containerd.services.snapshots.v1.Snapshots/Prepare [SERVER",
-        "snapshotter.Prepare [INTERNAL");
+    // serve prints each call's trace with the console exporter (to err): the server span is its root (the
+    // caller is not traced), with a generated request id, and the snapshotter span under it
+    assertThat(err()).containsPattern("(?m)^trace [0-9a-f]{32} \\(service acitrace-snapshotter, 2 spans\\)\n"
+        + "└─ containerd\\.services\\.snapshots\\.v1\\.Snapshots/Prepare SERVER .* OK"
+        + " baggage\\.request\\.id=([0-9a-f]{32}) request\\.id=\\1 .*\n"
+        + "   └─ snapshotter\\.Prepare INTERNAL .* snapshot\\.key=k ");
     // state survived the stop
     try (DirectorySnapshotter reopened = DirectorySnapshotter.open(temp.resolve("root"))) {
       assertThat(reopened.stat("k")).isNotNull();
