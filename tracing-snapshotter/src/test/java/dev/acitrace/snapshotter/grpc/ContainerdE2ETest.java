@@ -3,6 +3,7 @@ package dev.acitrace.snapshotter.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.acitrace.grpc.server.GrpcServerTracing;
 import dev.acitrace.snapshotter.Kind;
 import dev.acitrace.snapshotter.Mount;
 import dev.acitrace.snapshotter.SnapshotInfo;
@@ -13,6 +14,8 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.File;
 import java.io.IOException;
@@ -67,7 +70,11 @@ class ContainerdE2ETest {
         .build();
     directory = DirectorySnapshotter.open(temp.resolve("snapshots"));
     Path socket = temp.resolve("acitrace.sock");
-    server = SnapshotterServer.builder(TracingSnapshotter.wrap(directory, sdk)).unixSocket(socket).build().start();
+    server = SnapshotterServer.builder(TracingSnapshotter.wrap(directory, sdk))
+        .unixSocket(socket)
+        .configure(b -> GrpcServerTracing.create(sdk).applyTo(b)) // as the launcher does
+        .build()
+        .start();
 
     Path config = temp.resolve("containerd.toml");
     Files.writeString(config, String.join("\n",
@@ -139,7 +146,18 @@ class ContainerdE2ETest {
   void ctrSnapshotCommands_areServedByUs_andEachIsTraced() throws Exception {
     // prepare: containerd rewrites the key as <namespace>/<id>/<key>
     ctrOk("snapshots", "prepare", "k1");
-    String k1 = awaitSpan("snapshotter.Prepare", "/k1").getAttributes().get(TracingSnapshotter.SNAPSHOT_KEY);
+    SpanData prepare = awaitSpan("snapshotter.Prepare", "/k1");
+    String k1 = prepare.getAttributes().get(TracingSnapshotter.SNAPSHOT_KEY);
+    // under the server span of containerd's call: a trace root (containerd sends no traceparent) with the
+    // semantic-convention attributes and a generated request id
+    SpanData call = awaitParent(prepare);
+    assertThat(call.getName()).isEqualTo("containerd.services.snapshots.v1.Snapshots/Prepare");
+    assertThat(call.getKind()).isEqualTo(SpanKind.SERVER);
+    assertThat(call.getParentSpanContext().isValid()).isFalse();
+    assertThat(call.getAttributes().get(AttributeKey.stringKey("rpc.system"))).isEqualTo("grpc");
+    assertThat(call.getAttributes().get(AttributeKey.stringKey("rpc.method"))).isEqualTo("Prepare");
+    assertThat(call.getAttributes().get(AttributeKey.longKey("rpc.grpc.status_code"))).isZero();
+    assertThat(call.getAttributes().get(AttributeKey.stringKey("request.id"))).matches("[0-9a-f]{32}");
     assertThat(k1).startsWith(NAMESPACE + "/").endsWith("/k1");
     assertThat(directory.stat(k1).kind()).isEqualTo(Kind.ACTIVE);
 
@@ -198,6 +216,19 @@ class ContainerdE2ETest {
         .contains("snapshotter.Prepare", "snapshotter.Mounts", "snapshotter.Commit", "snapshotter.View",
             "snapshotter.Stat", "snapshotter.Usage", "snapshotter.Update", "snapshotter.Walk",
             "snapshotter.Remove");
+  }
+
+  private static SpanData awaitParent(SpanData child) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (System.nanoTime() < deadline) {
+      for (SpanData span : spans.getFinishedSpanItems()) {
+        if (span.getSpanId().equals(child.getParentSpanId())) {
+          return span;
+        }
+      }
+      Thread.sleep(50);
+    }
+    return fail("the parent of " + child.getName() + " never ended");
   }
 
   private static SpanData awaitSpan(String name, String keySuffix) throws InterruptedException {
