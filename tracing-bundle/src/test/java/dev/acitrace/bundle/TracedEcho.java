@@ -1,35 +1,21 @@
 package dev.acitrace.bundle;
 
+import dev.acitrace.grpc.client.GrpcClientTracing;
+import dev.acitrace.grpc.server.GrpcServerTracing;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
-import io.grpc.ForwardingClientCall;
-import io.grpc.ForwardingClientCallListener;
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
-import io.opentelemetry.context.propagation.TextMapGetter;
-import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,11 +24,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Traced gRPC calls for the end-to-end tests: an in-process echo service with a minimal hand-rolled
- * client and server tracing interceptor (CLIENT span, W3C propagation in metadata, SERVER span, one
- * INTERNAL child in the handler). The two interceptors are the only thing to swap for acitrace's
- * {@code GrpcClientTracing}/{@code GrpcServerTracing} once those modules are merged: see
- * {@link #clientInterceptor} and {@link #serverInterceptor}.
+ * Traced gRPC calls for the end-to-end tests: an in-process echo service traced by acitrace's
+ * {@link GrpcServerTracing} (SERVER span, request id) and called through {@link GrpcClientTracing}
+ * (CLIENT span, trace context and baggage in the metadata), with one INTERNAL child in the handler.
  */
 final class TracedEcho implements AutoCloseable {
 
@@ -69,11 +53,11 @@ final class TracedEcho implements AutoCloseable {
           responses.onCompleted();
         }))
         .build();
-    server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(ServerInterceptors.intercept(echo, serverInterceptor(openTelemetry)))
-        .build().start();
+    InProcessServerBuilder serverBuilder = InProcessServerBuilder.forName(name).directExecutor()
+        .addService(echo);
+    server = GrpcServerTracing.create(openTelemetry).applyTo(serverBuilder).build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    traced = ClientInterceptors.intercept(channel, clientInterceptor(openTelemetry));
+    traced = ClientInterceptors.intercept(channel, GrpcClientTracing.create(openTelemetry).newInterceptor());
   }
 
   String say(String message) {
@@ -84,92 +68,6 @@ final class TracedEcho implements AutoCloseable {
   public void close() throws InterruptedException {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-  }
-
-  private static final TextMapGetter<Metadata> GETTER = new TextMapGetter<>() {
-    @Override
-    public String get(Metadata carrier, String key) {
-      return carrier == null ? null : carrier.get(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
-    }
-  };
-
-  /** Swap for {@code GrpcClientTracing...newClientInterceptor()} once merged. */
-  static ClientInterceptor clientInterceptor(OpenTelemetry openTelemetry) {
-    Tracer tracer = openTelemetry.getTracer("acitrace-test-client");
-    TextMapPropagator propagator = openTelemetry.getPropagators().getTextMapPropagator();
-    return new ClientInterceptor() {
-      @Override
-      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
-          Channel next) {
-        Span span = tracer.spanBuilder(method.getFullMethodName()).setSpanKind(SpanKind.CLIENT)
-            .setAttribute("rpc.system", "grpc")
-            .setAttribute("rpc.service", method.getServiceName())
-            .setAttribute("rpc.method", method.getBareMethodName())
-            .startSpan();
-        Context context = Context.current().with(span);
-        return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
-          @Override
-          public void start(Listener<R> listener, Metadata headers) {
-            propagator.inject(context, headers,
-                (carrier, key, value) -> carrier.put(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER), value));
-            super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-              @Override
-              public void onClose(Status status, Metadata trailers) {
-                span.setAttribute("rpc.grpc.status_code", status.getCode().value());
-                span.end();
-                super.onClose(status, trailers);
-              }
-            }, headers);
-          }
-        };
-      }
-    };
-  }
-
-  /** Swap for {@code GrpcServerTracing...newServerInterceptor()} once merged. */
-  static ServerInterceptor serverInterceptor(OpenTelemetry openTelemetry) {
-    Tracer tracer = openTelemetry.getTracer("acitrace-test-server");
-    TextMapPropagator propagator = openTelemetry.getPropagators().getTextMapPropagator();
-    return new ServerInterceptor() {
-      @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-          ServerCallHandler<Q, R> next) {
-        Context parent = propagator.extract(Context.root(), headers, GETTER);
-        MethodDescriptor<Q, R> method = call.getMethodDescriptor();
-        Span span = tracer.spanBuilder(method.getFullMethodName()).setParent(parent)
-            .setSpanKind(SpanKind.SERVER)
-            .setAttribute("rpc.system", "grpc")
-            .setAttribute("rpc.service", method.getServiceName())
-            .setAttribute("rpc.method", method.getBareMethodName())
-            .startSpan();
-        Context context = parent.with(span);
-        ServerCall.Listener<Q> delegate;
-        try (Scope ignored = context.makeCurrent()) {
-          delegate = next.startCall(call, headers);
-        }
-        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
-          @Override
-          public void onHalfClose() {
-            try (Scope ignored = context.makeCurrent()) {
-              super.onHalfClose();
-            }
-          }
-
-          @Override
-          public void onComplete() {
-            span.setAttribute("rpc.grpc.status_code", 0L);
-            span.end();
-            super.onComplete();
-          }
-
-          @Override
-          public void onCancel() {
-            span.end();
-            super.onCancel();
-          }
-        };
-      }
-    };
   }
 
   private enum Utf8 implements MethodDescriptor.Marshaller<String> {

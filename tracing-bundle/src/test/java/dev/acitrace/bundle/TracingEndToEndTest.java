@@ -76,9 +76,14 @@ class TracingEndToEndTest {
       assertThat(server.parentSpanId()).isEqualTo(client.spanId());
       assertThat(work.name()).isEqualTo("echo.work");
       assertThat(work.parentSpanId()).isEqualTo(server.spanId());
-      assertThat(client.attributes()).containsEntry("rpc.system", "grpc")
-          .containsEntry("rpc.service", "test.Echo").containsEntry("rpc.method", "Say")
-          .containsEntry("rpc.grpc.status_code", "0");
+      // acitrace's interceptors: semantic-convention attributes on both sides, a request id on the server
+      for (ReceivedSpan rpc : List.of(client, server)) {
+        assertThat(rpc.attributes()).as(rpc.kind().toString()).containsEntry("rpc.system", "grpc")
+            .containsEntry("rpc.service", "test.Echo").containsEntry("rpc.method", "Say")
+            .containsEntry("rpc.grpc.status_code", "0").containsKey("rpc.grpc.duration_ms");
+      }
+      assertThat(client.attributes()).containsKey("server.address");
+      assertThat(server.attributes().get("request.id")).matches("[0-9a-f]{32}");
       assertThat(work.attributes()).containsEntry("echo.length", "3");
     }
     assertThat(tracing.exportStats()).isEqualTo(new ExportStats(6, 0, 0, 0));
@@ -130,13 +135,17 @@ class TracingEndToEndTest {
 
   @Test
   void otlpAndConsole_together_bothReceiveTheTrace() throws Exception {
+    java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
     try (TracingHandle tracing = Tracing.init(settings()
-        .endpoint(grpcReceiver.endpoint()).exporters("otlp", "console").build())) {
+        .endpoint(grpcReceiver.endpoint()).exporters("otlp", "console")
+        .consoleOutput(new java.io.PrintStream(console, true, java.nio.charset.StandardCharsets.UTF_8))
+        .build())) {
       assertThat(tracing.exporters()).containsExactly("otlp", "console");
       tracing.openTelemetry().getTracer("t").spanBuilder("both").startSpan().end();
     }
     assertThat(grpcReceiver.awaitSpans(1, Duration.ofSeconds(5)))
         .extracting(ReceivedSpan::name).containsExactly("both");
+    assertThat(console.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("└─ both INTERNAL ");
   }
 
   private static ReceivedSpan only(List<ReceivedSpan> trace, SpanKind kind) {
