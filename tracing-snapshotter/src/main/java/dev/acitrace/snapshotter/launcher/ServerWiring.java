@@ -59,7 +59,8 @@ final class ServerWiring {
    * ms batch delay unless {@code OTEL_BSP_SCHEDULE_DELAY} is set). The console exporter, when used,
    * prints to {@code out}.
    *
-   * @param serviceName the {@code service.name} resource attribute (unless OTEL_SERVICE_NAME is set)
+   * @param serviceName the {@code service.name} resource attribute, unless the user set one
+   *     ({@code OTEL_SERVICE_NAME}, or {@code service.name} in {@code OTEL_RESOURCE_ATTRIBUTES})
    * @param out where the console exporter prints
    */
   static LauncherTracing initTracing(String serviceName, PrintStream out) {
@@ -74,7 +75,8 @@ final class ServerWiring {
         // the launcher closes the handle itself: after the server stopped, so the last spans are in
         .shutdownHook(false)
         .consoleOutput(out);
-    if (environment.get("otel.service.name") == null) {
+    String resourceAttributes = environment.get("otel.resource.attributes", "");
+    if (environment.get("otel.service.name") == null && !resourceAttributes.contains("service.name=")) {
       settings.serviceName(serviceName);
     }
     String destination;
