@@ -1,6 +1,7 @@
 package dev.acitrace.baggage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.acitrace.api.Providers;
 import dev.acitrace.api.TracingConfig;
@@ -37,6 +38,14 @@ class BaggageDiscoveryTest {
     List<BaggageCodecProvider> onlyPrefixed =
         Providers.load(BaggageCodecProvider.class, List.of(new PrefixedBaggageCodecProvider()));
     assertThat(onlyPrefixed.get(0).create(TracingConfig.of(Map.of()))).isInstanceOf(PrefixedBaggageCodec.class);
+  }
+
+  @Test
+  void codecSelection_namedButMissing_failsListingTheAvailableCodecs() {
+    TracingConfig config = TracingConfig.of(Map.of(BaggageCodecProvider.CONFIG_KEY, "jaeger"));
+    assertThatThrownBy(() -> AciBaggagePropagator.create(config))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("acitrace.baggage.codec=jaeger: no BaggageCodecProvider named 'jaeger'; available: w3c, prefixed");
   }
 
   @Test
