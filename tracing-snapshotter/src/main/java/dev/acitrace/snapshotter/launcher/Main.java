@@ -261,6 +261,12 @@ public final class Main {
             // before the span ends: the console exporter prints the trace once it has
             out.println("trace (client -> server -> snapshotter):");
           }
+          // A server span ends when the server has finished its call, which can be a moment after the
+          // client has the answer, and the console prints a trace when its root ends: so the demo span
+          // ends only after both sides have wound down, and its trace prints whole.
+          channel.shutdown();
+          channel.awaitTermination(5, TimeUnit.SECONDS);
+          server.close();
           demoSpan.end();
         }
       } finally {
