@@ -263,11 +263,6 @@ final class BaggageWire {
       buf = new byte[capacity];
     }
 
-    /** A buffer that writes into {@code buf} (and grows out of it when needed). */
-    AsciiBuffer(byte[] buf) {
-      this.buf = buf;
-    }
-
     void ensure(int extra) {
       if (length + extra > buf.length) {
         buf = java.util.Arrays.copyOf(buf, Math.max(length + extra, 2 * buf.length));
