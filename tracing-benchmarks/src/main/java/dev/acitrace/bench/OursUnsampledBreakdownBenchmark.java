@@ -39,7 +39,7 @@ public class OursUnsampledBreakdownBenchmark extends GrpcCallBenchmark {
     return false;
   }
 
-  private static final class Variant implements GrpcTracingVariant {
+  static final class Variant implements GrpcTracingVariant {
     private final String config;
 
     Variant(String config) {
