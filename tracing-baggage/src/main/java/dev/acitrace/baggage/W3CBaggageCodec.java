@@ -43,12 +43,14 @@ public final class W3CBaggageCodec implements BaggageCodec {
   private static final List<String> FIELDS = List.of(HEADER);
 
   /**
-   * A per-thread encoding buffer: a header is built in it and copied once into the header String, so an
-   * inject allocates that String and little else. Buffers that grew past {@link #MAX_SCRATCH} (a baggage
-   * close to the 8192-byte limit full of escapes) are not kept.
+   * A per-thread writer and its encoding buffer: a header is built in the buffer and copied once into the
+   * header String, so an inject allocates that String and nothing else, and costs one thread-local lookup.
+   * Buffers that grew past {@link #MAX_SCRATCH} (a baggage close to the 8192-byte limit full of escapes)
+   * are not kept.
    */
-  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1024]);
+  private static final ThreadLocal<Writer> WRITER = ThreadLocal.withInitial(Writer::new);
 
+  private static final int SCRATCH = 1024;
   private static final int MAX_SCRATCH = 16 * 1024;
   private static final W3CBaggageCodec DEFAULT = new W3CBaggageCodec(BaggageLimits.W3C);
 
@@ -84,13 +86,21 @@ public final class W3CBaggageCodec implements BaggageCodec {
     if (baggage == null || setter == null || baggage.isEmpty()) {
       return;
     }
-    Writer writer = new Writer(limits, SCRATCH.get());
-    baggage.forEach(writer);
-    if (writer.buf.length <= MAX_SCRATCH) {
-      SCRATCH.set(writer.buf); // it may have grown: keep the larger one
+    Writer writer = WRITER.get();
+    if (writer.busy) {
+      // a Baggage whose forEach injects again on this thread: the thread's writer is taken
+      writer = new Writer();
     }
-    if (writer.members > 0) {
-      setter.set(carrier, HEADER, writer.toString());
+    String header;
+    writer.start(limits);
+    try {
+      baggage.forEach(writer);
+      header = writer.members > 0 ? writer.toString() : null;
+    } finally {
+      writer.finish();
+    }
+    if (header != null) {
+      setter.set(carrier, HEADER, header);
     }
   }
 
@@ -130,17 +140,31 @@ public final class W3CBaggageCodec implements BaggageCodec {
     return "W3CBaggageCodec{" + limits + "}";
   }
 
-  /** Writes members into its ASCII buffer; one instance per inject. */
+  /** Writes members into its ASCII buffer; one instance per thread, reused by every inject on it. */
   private static final class Writer extends BaggageWire.AsciiBuffer
       implements BiConsumer<String, BaggageEntry> {
-    final int maxMembers;
-    final int maxBytes;
+    int maxMembers;
+    int maxBytes;
     int members;
+    boolean busy;
 
-    Writer(BaggageLimits limits, byte[] scratch) {
-      super(scratch);
-      this.maxMembers = limits.maxMembers();
-      this.maxBytes = limits.maxBytes();
+    Writer() {
+      super(SCRATCH);
+    }
+
+    void start(BaggageLimits limits) {
+      busy = true;
+      maxMembers = limits.maxMembers();
+      maxBytes = limits.maxBytes();
+      members = 0;
+      length = 0;
+    }
+
+    void finish() {
+      busy = false;
+      if (buf.length > MAX_SCRATCH) {
+        buf = new byte[SCRATCH];
+      }
     }
 
     @Override

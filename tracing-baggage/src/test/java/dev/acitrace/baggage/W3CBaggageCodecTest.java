@@ -52,6 +52,39 @@ class W3CBaggageCodecTest extends BaggageCodecConformanceTest {
     assertThat(carrier.headers.get("baggage")).containsExactly("k=a%2Bb%20%C3%A9%20%F0%9F%98%80");
   }
 
+  @Test
+  void inject_fromInsideAnotherInjectOnTheSameThread_bothHeadersComplete() {
+    Baggage inner = Baggage.builder().put("inner", "i").build();
+    Carrier innerCarrier = new Carrier();
+    Baggage outer = new ForwardingBaggage(Baggage.builder().put("a", "1").put("b", "2").build()) {
+      @Override
+      public void forEach(java.util.function.BiConsumer<? super String, ? super io.opentelemetry.api.baggage.BaggageEntry> c) {
+        // the thread's writer is in use here: a nested inject must not write into it
+        codec().inject(inner, innerCarrier, Carrier.SETTER);
+        super.forEach(c);
+      }
+    };
+
+    Carrier carrier = inject(codec(), outer);
+
+    assertThat(carrier.headers.get("baggage")).containsExactly("a=1,b=2");
+    assertThat(innerCarrier.headers.get("baggage")).containsExactly("inner=i");
+  }
+
+  @Test
+  void inject_afterALargeHeaderAndWithOtherLimits_onTheSameThread_writesEachHeaderAfresh() {
+    io.opentelemetry.api.baggage.BaggageBuilder big = Baggage.builder();
+    for (int i = 0; i < 70; i++) {
+      big.put("k" + i, "\u00e9".repeat(40)); // 240 encoded bytes each: the writer's buffer grows past 16 KB
+    }
+    BaggageCodec wide = codec(new BaggageLimits(100, 1_000_000));
+    assertThat(inject(wide, big.build()).headers.get("baggage").get(0)).hasSizeGreaterThan(16_384);
+
+    Baggage small = Baggage.builder().put("a", "1").put("b", "2").put("c", "3").build();
+    assertThat(inject(codec(new BaggageLimits(2, 8192)), small).headers.get("baggage")).containsExactly("a=1,b=2");
+    assertThat(inject(codec(), small).headers.get("baggage")).containsExactly("a=1,b=2,c=3");
+  }
+
   // ---- interoperability with OpenTelemetry's W3CBaggagePropagator ------------------------------------
 
   @Test
@@ -206,5 +239,40 @@ class W3CBaggageCodecTest extends BaggageCodecConformanceTest {
 
     assertThat(extract(exactly).getEntryValue("k")).hasSize(8190);
     assertThat(extract(exactly + "v").isEmpty()).isTrue();
+  }
+
+  /** A baggage that hands everything to another one; tests override what they need. */
+  private static class ForwardingBaggage implements Baggage {
+    private final Baggage delegate;
+
+    ForwardingBaggage(Baggage delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public int size() {
+      return delegate.size();
+    }
+
+    @Override
+    public void forEach(
+        java.util.function.BiConsumer<? super String, ? super io.opentelemetry.api.baggage.BaggageEntry> consumer) {
+      delegate.forEach(consumer);
+    }
+
+    @Override
+    public java.util.Map<String, io.opentelemetry.api.baggage.BaggageEntry> asMap() {
+      return delegate.asMap();
+    }
+
+    @Override
+    public String getEntryValue(String entryKey) {
+      return delegate.getEntryValue(entryKey);
+    }
+
+    @Override
+    public io.opentelemetry.api.baggage.BaggageBuilder toBuilder() {
+      return delegate.toBuilder();
+    }
   }
 }

@@ -35,6 +35,16 @@ class OursVariantsTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"full", "noRequestIds", "traceContextOnly", "baggageOnly", "noPropagation", "filtered"})
+  void breakdownConfigs_answerAndTraceUnlessFiltered(String config) {
+    // sampled here, so that the spans show the configuration is what it says; the benchmark runs unsampled
+    try (InProcessHarness harness = new InProcessHarness(new OursUnsampledBreakdownBenchmark.Variant(config), true)) {
+      assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);
+      assertThat(harness.exportedSpans()).isEqualTo(config.equals("filtered") ? 0 : 2);
+    }
+  }
+
+  @ParameterizedTest
   @ValueSource(ints = {3, 30})
   void oursCodec_decodesOpenTelemetrysHeaderAndWritesOneItDecodes(int entries) {
     Baggage baggage = BaggageSamples.of(entries);

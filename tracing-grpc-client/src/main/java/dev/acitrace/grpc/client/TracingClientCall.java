@@ -54,7 +54,7 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
     boolean forSampler = settings.samplingAttributes();
     if (forSampler) {
       spanBuilder.setAllAttributes(info.attributes());
-      spanBuilder.setAllAttributes(interceptor.serverAttributes(channel));
+      spanBuilder.setAllAttributes(interceptor.serverAttributes(channel).attributes());
     }
     Span span = spanBuilder.startSpan();
     settings.inject(parent.with(span), headers);
@@ -63,8 +63,8 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
     if (span.isRecording()) {
       tracingListener.startNanos = System.nanoTime();
       if (!forSampler) {
-        span.setAllAttributes(info.attributes());
-        span.setAllAttributes(interceptor.serverAttributes(channel));
+        info.spanAttributes().setOn(span);
+        interceptor.serverAttributes(channel).setOn(span);
       }
       if (!settings.requestCapture().isEmpty()) {
         settings.requestCapture().capture(headers, span);

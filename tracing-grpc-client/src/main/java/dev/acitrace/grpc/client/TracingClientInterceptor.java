@@ -1,6 +1,7 @@
 package dev.acitrace.grpc.client;
 
 import dev.acitrace.grpc.GrpcContextBridge;
+import dev.acitrace.grpc.internal.FlatAttributes;
 import dev.acitrace.grpc.internal.MethodInfo;
 import dev.acitrace.grpc.internal.TracingSettings;
 import io.grpc.CallOptions;
@@ -8,20 +9,19 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.MethodDescriptor;
-import io.opentelemetry.api.common.Attributes;
 
 /** Starts a CLIENT span per call; see {@link TracingClientCall}. */
 final class TracingClientInterceptor implements ClientInterceptor {
 
   private final TracingSettings settings;
   /** Fixed server attributes from a configured target, or null to derive them from the authority. */
-  private final Attributes targetAttributes;
+  private final FlatAttributes targetAttributes;
   /** One-entry cache: an interceptor almost always serves one channel, hence one authority. */
   private volatile AuthorityAttributes lastAuthority;
 
   TracingClientInterceptor(TracingSettings settings, String target) {
     this.settings = settings;
-    this.targetAttributes = target == null ? null : ServerAddress.fromTarget(target);
+    this.targetAttributes = target == null ? null : FlatAttributes.of(ServerAddress.fromTarget(target));
   }
 
   @Override
@@ -36,7 +36,7 @@ final class TracingClientInterceptor implements ClientInterceptor {
   }
 
   /** The server attributes of {@code channel}; called only for recording spans. */
-  Attributes serverAttributes(Channel channel) {
+  FlatAttributes serverAttributes(Channel channel) {
     if (targetAttributes != null) {
       return targetAttributes;
     }
@@ -45,7 +45,7 @@ final class TracingClientInterceptor implements ClientInterceptor {
     if (cached != null && cached.authority.equals(authority)) {
       return cached.attributes;
     }
-    Attributes attributes = ServerAddress.fromAuthority(authority);
+    FlatAttributes attributes = FlatAttributes.of(ServerAddress.fromAuthority(authority));
     if (authority != null) {
       lastAuthority = new AuthorityAttributes(authority, attributes);
     }
@@ -54,9 +54,9 @@ final class TracingClientInterceptor implements ClientInterceptor {
 
   private static final class AuthorityAttributes {
     final String authority;
-    final Attributes attributes;
+    final FlatAttributes attributes;
 
-    AuthorityAttributes(String authority, Attributes attributes) {
+    AuthorityAttributes(String authority, FlatAttributes attributes) {
       this.authority = authority;
       this.attributes = attributes;
     }

@@ -10,6 +10,12 @@ import io.opentelemetry.api.common.Attributes;
  * @param method the method
  * @param spanName the span name the namer chose
  * @param traced false when the method filter excludes the method
- * @param attributes the constant span attributes (system, service, method)
+ * @param spanAttributes the constant span attributes (system, service, method)
  */
-public record MethodInfo(RpcMethod method, String spanName, boolean traced, Attributes attributes) {}
+public record MethodInfo(RpcMethod method, String spanName, boolean traced, FlatAttributes spanAttributes) {
+
+  /** The constant span attributes. */
+  public Attributes attributes() {
+    return spanAttributes.attributes();
+  }
+}

@@ -189,7 +189,7 @@ public final class TracingSettings {
       attributes.put(RpcSemconv.RPC_SYSTEM_NAME, RpcSemconv.GRPC);
       attributes.put(RpcSemconv.RPC_METHOD, method.fullName());
     }
-    return new MethodInfo(method, name, traced, attributes.build());
+    return new MethodInfo(method, name, traced, FlatAttributes.of(attributes.build()));
   }
 
   /** Whether {@code code} marks the span ERROR under this side's rule. */

@@ -83,7 +83,7 @@ final class TracingServerInterceptor implements ServerInterceptor {
     if (span.isRecording()) {
       tracingCall.startNanos = System.nanoTime();
       if (!forSampler) {
-        span.setAllAttributes(info.attributes());
+        info.spanAttributes().setOn(span);
       }
       setPeer(span, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
       if (requestId != null) {
