@@ -1,6 +1,7 @@
 package dev.acitrace.bundle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.bundle.internal.OtlpExporterProvider;
@@ -84,6 +85,33 @@ class GrpcSenderTest {
     } finally {
       exporter.shutdown();
     }
+  }
+
+  @Test
+  void binaryHeader_isSentAsBase64Decoded() {
+    SpanExporter exporter = new OtlpExporterProvider().create(TracingConfig.of(Map.of(
+        "otel.exporter.otlp.traces.endpoint", receiver.endpoint(),
+        "otel.exporter.otlp.traces.headers", "x-token-bin=AAEC,x-tenant=acme")));
+    try {
+      assertThat(exporter.export(List.of(span("bin"))).join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+      io.grpc.Metadata received = receiver.headers().get(0);
+      assertThat(received.get(io.grpc.Metadata.Key.of("x-token-bin", io.grpc.Metadata.BINARY_BYTE_MARSHALLER)))
+          .containsExactly(0, 1, 2);
+      assertThat(received.get(io.grpc.Metadata.Key.of("x-tenant", io.grpc.Metadata.ASCII_STRING_MARSHALLER)))
+          .isEqualTo("acme");
+    } finally {
+      exporter.shutdown();
+    }
+  }
+
+  @Test
+  void invalidHeaderName_failsAtCreation_namingTheHeaderAndTheSetting() {
+    assertThatThrownBy(() -> new OtlpExporterProvider().create(TracingConfig.of(Map.of(
+        "otel.exporter.otlp.traces.endpoint", receiver.endpoint(),
+        "otel.exporter.otlp.traces.headers", "x@token=1"))).shutdown())
+        .hasStackTraceContaining("x@token")
+        .hasStackTraceContaining("otel.exporter.otlp[.traces].headers");
+    assertThat(receiver.calls()).isZero();
   }
 
   @Test

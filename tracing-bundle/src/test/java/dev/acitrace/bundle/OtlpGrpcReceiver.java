@@ -34,7 +34,19 @@ final class OtlpGrpcReceiver implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger unavailable = new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
 
+  private final String scheme;
+
   OtlpGrpcReceiver() throws IOException {
+    this(InsecureServerCredentials.create(), "http");
+  }
+
+  /** A receiver speaking TLS with the given credentials (e.g. requiring a client certificate). */
+  static OtlpGrpcReceiver tls(io.grpc.ServerCredentials credentials) throws IOException {
+    return new OtlpGrpcReceiver(credentials, "https");
+  }
+
+  private OtlpGrpcReceiver(io.grpc.ServerCredentials credentials, String scheme) throws IOException {
+    this.scheme = scheme;
     TraceServiceGrpc.TraceServiceImplBase service = new TraceServiceGrpc.TraceServiceImplBase() {
       @Override
       public void export(ExportTraceServiceRequest request,
@@ -61,14 +73,14 @@ final class OtlpGrpcReceiver implements AutoCloseable {
       }
     };
     server = NettyServerBuilder
-        .forAddress(new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
+        .forAddress(new InetSocketAddress("127.0.0.1", 0), credentials)
         .addService(ServerInterceptors.intercept(service, captureHeaders))
         .build()
         .start();
   }
 
   String endpoint() {
-    return "http://127.0.0.1:" + server.getPort();
+    return scheme + "://127.0.0.1:" + server.getPort();
   }
 
   int port() {

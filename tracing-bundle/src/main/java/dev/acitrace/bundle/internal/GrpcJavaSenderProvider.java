@@ -11,7 +11,12 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettySslContextChannelCredentials;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.IdentityCipherSuiteFilter;
+import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.Compressor;
 import io.opentelemetry.sdk.common.export.GrpcResponse;
@@ -33,6 +38,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -41,8 +47,10 @@ import javax.net.ssl.X509TrustManager;
  * {@link GrpcSenderProvider} SPI; with several providers present, the system property
  * {@code io.opentelemetry.sdk.common.export.GrpcSenderProvider} names the one to use.
  *
- * <p>{@code http://} endpoints are plaintext (h2c), {@code https://} use TLS with the exporter's trust
- * manager when one is configured ({@code otel.exporter.otlp.certificate}) or the JDK's otherwise.
+ * <p>{@code http://} endpoints are plaintext (h2c), {@code https://} use TLS with the exporter's SSL
+ * context when one is configured ({@code otel.exporter.otlp.certificate}, and for mutual TLS
+ * {@code otel.exporter.otlp.client.key} and {@code client.certificate}) or the JDK's defaults otherwise.
+ * Header names are validated when the sender is created; {@code -bin} headers take base64 values.
  * Compression, per-call timeout, headers and the retry policy of the exporter are honoured; retries are
  * grpc-java's own, configured from the exporter's {@link RetryPolicy} through a service config.
  */
@@ -107,6 +115,12 @@ public final class GrpcJavaSenderProvider implements GrpcSenderProvider {
 
     Sender(GrpcSenderConfig config) {
       this.config = config;
+      // Fail at initialization, naming the header, rather than on every export: the supplier usually
+      // returns the same configured names each time.
+      Map<String, List<String>> initial = config.getHeadersSupplier().get();
+      if (initial != null) {
+        initial.forEach((name, values) -> values.forEach(value -> headerOf(name, value)));
+      }
       URI endpoint = config.getEndpoint();
       this.channel = newChannel(config, endpoint);
       this.method = MethodDescriptor.<MessageWriter, byte[]>newBuilder()
@@ -126,38 +140,68 @@ public final class GrpcJavaSenderProvider implements GrpcSenderProvider {
     @Override
     public void send(MessageWriter request, Consumer<GrpcResponse> onResponse,
         Consumer<Throwable> onError) {
-      Metadata headers = new Metadata();
-      Map<String, List<String>> configured = config.getHeadersSupplier().get();
-      if (configured != null) {
-        configured.forEach((name, values) -> {
-          Metadata.Key<String> key =
-              Metadata.Key.of(name.toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
-          values.forEach(value -> headers.put(key, value));
-        });
-      }
-      CallOptions options = callOptions;
-      long timeoutNanos = config.getTimeout().toNanos();
-      if (timeoutNanos > 0) {
-        options = options.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS);
-      }
-      ClientCall<MessageWriter, byte[]> call = channel.newCall(method, options);
+      ClientCall<MessageWriter, byte[]> call = null;
       try {
+        // A dynamic headers supplier may hand out a name it did not at initialization: that fails this
+        // export (through onError, as the exporter expects), never the caller's thread.
+        Metadata headers = new Metadata();
+        Map<String, List<String>> configured = config.getHeadersSupplier().get();
+        if (configured != null) {
+          configured.forEach((name, values) -> values.forEach(value -> headerOf(name, value).put(headers)));
+        }
+        CallOptions options = callOptions;
+        long timeoutNanos = config.getTimeout().toNanos();
+        if (timeoutNanos > 0) {
+          options = options.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+        call = channel.newCall(method, options);
         call.start(new ResponseListener(onResponse), headers);
         call.request(1);
         call.sendMessage(request);
         call.halfClose();
       } catch (RuntimeException e) {
-        call.cancel("failed to send the export request", e);
+        if (call != null) {
+          call.cancel("failed to send the export request", e);
+        }
         onError.accept(e);
       }
     }
 
     @Override
     public CompletableResultCode shutdown() {
-      // Graceful: the batch processor has already waited for its last export; anything still in flight
-      // finishes, and the channel's threads go away when it terminates.
-      channel.shutdown();
+      // The batch processor has already waited for its last export (bounded by its own timeout); what is
+      // still in flight now is a retry loop against an unreachable collector, which must not outlive the
+      // SDK: cancel it, and the channel's threads go away.
+      channel.shutdownNow();
       return CompletableResultCode.ofSuccess();
+    }
+  }
+
+  /** One configured header, validated and converted for grpc-java. */
+  private record Header(Metadata.Key<?> key, Object value) {
+    @SuppressWarnings("unchecked")
+    void put(Metadata headers) {
+      headers.put((Metadata.Key<Object>) key, value);
+    }
+  }
+
+  /**
+   * Converts one {@code otel.exporter.otlp[.traces].headers} entry. A {@code -bin} name is a gRPC binary
+   * header: its wire form is base64, so the configured value is taken as that base64 text (what an HTTP/2
+   * client such as OpenTelemetry's okhttp sender would put on the wire) and decoded for grpc-java, which
+   * encodes it again.
+   */
+  static Header headerOf(String name, String value) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    try {
+      if (lower.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+        return new Header(Metadata.Key.of(lower, Metadata.BINARY_BYTE_MARSHALLER),
+            java.util.Base64.getDecoder().decode(value.trim()));
+      }
+      return new Header(Metadata.Key.of(lower, Metadata.ASCII_STRING_MARSHALLER), value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("otel.exporter.otlp[.traces].headers: invalid gRPC header '" + name
+          + "' (" + e.getMessage() + "; a name ending in -bin needs a base64 value)", e);
     }
   }
 
@@ -236,6 +280,20 @@ public final class GrpcJavaSenderProvider implements GrpcSenderProvider {
   private static ChannelCredentials credentials(GrpcSenderConfig config, boolean tls) {
     if (!tls) {
       return InsecureChannelCredentials.create();
+    }
+    SSLContext sslContext = config.getSslContext();
+    if (sslContext != null) {
+      // OpenTelemetry builds this context from the certificate and, for mutual TLS, the client key and
+      // certificate (otel.exporter.otlp.client.key / client.certificate); the key is only reachable through
+      // it, so hand the whole context to Netty, in client mode and offering h2 over ALPN as gRPC requires.
+      // grpc-java still verifies the server's host name on the engine it creates from it.
+      ApplicationProtocolConfig alpn = new ApplicationProtocolConfig(
+          ApplicationProtocolConfig.Protocol.ALPN,
+          ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+          ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+          "h2");
+      return NettySslContextChannelCredentials.create(new JdkSslContext(sslContext, true, null,
+          IdentityCipherSuiteFilter.INSTANCE, alpn, ClientAuth.NONE));
     }
     TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder();
     X509TrustManager trustManager = config.getTrustManager();
