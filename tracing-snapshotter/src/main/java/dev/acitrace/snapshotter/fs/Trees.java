@@ -87,26 +87,45 @@ final class Trees {
     return new Usage(totals[0], totals[1]);
   }
 
-  /** Deletes a tree if it exists; links are removed, never followed. */
+  /**
+   * Deletes a tree if it exists; links are removed, never followed. Whatever vanishes while we walk
+   * (another thread or process deleting the same tree, e.g. a {@code Remove} racing the cleanup) counts
+   * as deleted: the goal is that the tree is gone, not that this call removed every entry itself.
+   */
   static void deleteRecursively(Path root) throws IOException {
     if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        Files.deleteIfExists(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    try {
+      Files.walkFileTree(root, DELETER);
+    } catch (NoSuchFileException e) {
+      // The walk's own bookkeeping (e.g. opening a directory) found it gone: equally deleted.
+    }
   }
+
+  /** The visitor of {@link #deleteRecursively}; package-private so its race handling can be tested. */
+  static final SimpleFileVisitor<Path> DELETER = new SimpleFileVisitor<>() {
+    @Override
+    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+      Files.deleteIfExists(file);
+      return FileVisitResult.CONTINUE;
+    }
+
+    @Override
+    public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+      if (e instanceof NoSuchFileException) {
+        return FileVisitResult.CONTINUE;
+      }
+      throw e;
+    }
+
+    @Override
+    public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+      if (e != null && !(e instanceof NoSuchFileException)) {
+        throw e;
+      }
+      Files.deleteIfExists(dir);
+      return FileVisitResult.CONTINUE;
+    }
+  };
 }
