@@ -264,6 +264,8 @@ public final class DirectorySnapshotter implements Snapshotter {
         if (parentEntry != null) {
           Trees.copyContent(directory(parentEntry.id()), directory);
         }
+        // The new directory's entry in snapshots/ must be on disk before metadata that names it.
+        MetadataFile.syncDirectory(directory.getParent());
         Instant now = now();
         Entry entry = new Entry(id, new SnapshotInfo(key, parent, kind, now, now, labels), Usage.ZERO);
         mutate(s -> {
@@ -273,6 +275,11 @@ public final class DirectorySnapshotter implements Snapshotter {
           return new Change(s.put(entry), null);
         });
         return mountsOf(entry);
+      } catch (MetadataWriteException e) {
+        // The new metadata may be on disk (renamed, only its directory sync failed) and name this
+        // directory: deleting it could leave a snapshot without content after a restart. If the write
+        // did not happen, the directory is unreferenced and cleanup() removes it.
+        throw e;
       } catch (IOException e) {
         deleteQuietly(directory);
         throw new UncheckedIOException("cannot create snapshot " + key, e);
@@ -462,12 +469,21 @@ public final class DirectorySnapshotter implements Snapshotter {
       try {
         metadata.write(result.state().toStore());
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot write snapshot metadata " + metadata.path(), e);
+        throw new MetadataWriteException("cannot write snapshot metadata " + metadata.path(), e);
       }
       state = result.state();
       @SuppressWarnings("unchecked")
       T value = (T) result.value();
       return value;
+    }
+  }
+
+  /** A metadata write failed: the file on disk may hold either the old or the new state. */
+  private static final class MetadataWriteException extends UncheckedIOException {
+    private static final long serialVersionUID = 1L;
+
+    MetadataWriteException(String message, IOException cause) {
+      super(message, cause);
     }
   }
 
