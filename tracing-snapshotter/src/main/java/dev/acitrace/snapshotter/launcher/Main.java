@@ -1,5 +1,6 @@
 package dev.acitrace.snapshotter.launcher;
 
+import dev.acitrace.bundle.TracingConfigurationException;
 import dev.acitrace.snapshotter.Mount;
 import dev.acitrace.snapshotter.SnapshotInfo;
 import dev.acitrace.snapshotter.Snapshotter;
@@ -17,6 +18,8 @@ import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
@@ -38,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Exit codes: {@value #OK} success, {@value #FAILURE} unexpected failure, {@value #USAGE} bad
  * command line, {@value #ADDRESS_IN_USE} socket or port in use (or the socket path is not a socket),
- * {@value #ROOT_UNUSABLE} root directory not creatable/writable or held by another snapshotter.
+ * {@value #ROOT_UNUSABLE} root directory not creatable/writable or held by another snapshotter,
+ * {@value #TRACING_CONFIG} invalid tracing configuration ({@code OTEL_*} / {@code otel.*}).
  */
 public final class Main {
 
@@ -47,17 +51,21 @@ public final class Main {
   static final int USAGE = 2;
   static final int ADDRESS_IN_USE = 3;
   static final int ROOT_UNUSABLE = 4;
+  static final int TRACING_CONFIG = 5;
 
   static final String USAGE_TEXT = String.join("\n",
-      "usage: snapshotter serve --root DIR (--socket PATH | --tcp HOST:PORT)...",
+      "usage: snapshotter serve --root DIR (--socket PATH | --tcp HOST:PORT)... [--tcp-allow-remote]",
       "       snapshotter demo",
       "",
       "  serve   serve containerd's snapshots API from a directory-backed snapshotter at DIR, on a unix",
-      "          socket (for containerd's [proxy_plugins]) and/or a TCP address (local testing); traced",
+      "          socket (for containerd's [proxy_plugins]) and/or a TCP address (local testing); traced.",
+      "          The TCP listener is plaintext and unauthenticated: HOST must be a loopback address",
+      "          unless --tcp-allow-remote is given",
       "  demo    start the service on a temporary root, drive prepare, mounts, commit, view, stat, usage,",
       "          update, list and remove through a traced client, and print the trace",
       "",
-      "exit codes: 0 ok, 1 failure, 2 usage, 3 socket/port in use, 4 root not usable");
+      "exit codes: 0 ok, 1 failure, 2 usage, 3 socket/port in use, 4 root not usable,",
+      "            5 invalid tracing configuration (OTEL_* variables / otel.* properties)");
 
   private Main() {}
 
@@ -108,8 +116,13 @@ public final class Main {
       Path socket = null;
       String host = null;
       int port = -1;
+      boolean allowRemote = false;
       for (int i = 0; i < args.size(); i++) {
         String flag = args.get(i);
+        if (flag.equals("--tcp-allow-remote")) {
+          allowRemote = true;
+          continue;
+        }
         if (i + 1 >= args.size()) {
           throw new UsageException(flag + " needs a value");
         }
@@ -141,7 +154,26 @@ public final class Main {
       if (socket == null && host == null) {
         throw new UsageException("serve needs --socket PATH and/or --tcp HOST:PORT");
       }
+      if (host != null && !allowRemote && !isLoopback(host)) {
+        throw new UsageException("--tcp " + host + " is not a loopback address: the snapshots API on TCP is"
+            + " plaintext and unauthenticated, so anyone who can reach it can read and delete snapshots;"
+            + " use --socket, a loopback address, or add --tcp-allow-remote if you really mean it");
+      }
       return new ServeOptions(root, socket, host, port);
+    }
+
+    /** True if every address the host names is a loopback address (an unresolvable host is not). */
+    private static boolean isLoopback(String host) {
+      try {
+        for (InetAddress address : InetAddress.getAllByName(host)) {
+          if (!address.isLoopbackAddress()) {
+            return false;
+          }
+        }
+        return true;
+      } catch (UnknownHostException e) {
+        return false;
+      }
     }
   }
 
@@ -153,7 +185,14 @@ public final class Main {
       err.println("snapshotter: cannot use root " + options.root() + ": " + describe(e));
       return ROOT_UNUSABLE;
     }
-    ServerWiring.LauncherTracing tracing = ServerWiring.initTracing("acitrace-snapshotter", err);
+    ServerWiring.LauncherTracing tracing;
+    try {
+      tracing = ServerWiring.initTracing("acitrace-snapshotter", err);
+    } catch (TracingConfigurationException e) {
+      err.println("snapshotter: invalid tracing configuration: " + e.getMessage());
+      directory.close();
+      return TRACING_CONFIG;
+    }
     OpenTelemetry otel = tracing.openTelemetry();
     SnapshotterServer.Builder builder = SnapshotterServer.builder(TracingSnapshotter.wrap(directory, otel))
         .configure(b -> ServerWiring.instrumentServer(b, otel));
@@ -222,7 +261,14 @@ public final class Main {
         + ", image.name=docker.io/library/busybox, image.tag=1.36, namespace=default");
     out.println();
     int status;
-    ServerWiring.LauncherTracing tracing = ServerWiring.initTracing("acitrace-snapshotter-demo", out);
+    ServerWiring.LauncherTracing tracing;
+    try {
+      tracing = ServerWiring.initTracing("acitrace-snapshotter-demo", out);
+    } catch (TracingConfigurationException e) {
+      err.println("snapshotter: invalid tracing configuration: " + e.getMessage());
+      deleteQuietly(temp);
+      return TRACING_CONFIG;
+    }
     try {
       status = runScenario(tracing.openTelemetry(), root, socket, requestId, tracing.destination() == null,
           out, err);

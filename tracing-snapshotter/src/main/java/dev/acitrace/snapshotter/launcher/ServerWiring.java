@@ -76,7 +76,7 @@ final class ServerWiring {
         .shutdownHook(false)
         .consoleOutput(out);
     String resourceAttributes = environment.get("otel.resource.attributes", "");
-    if (environment.get("otel.service.name") == null && !resourceAttributes.contains("service.name=")) {
+    if (environment.get("otel.service.name") == null && !namesServiceName(resourceAttributes)) {
       settings.serviceName(serviceName);
     }
     String destination;
@@ -95,6 +95,20 @@ final class ServerWiring {
       settings.property(SCHEDULE_DELAY, CONSOLE_SCHEDULE_DELAY_MS);
     }
     return new LauncherTracing(Tracing.init(settings.build()), destination);
+  }
+
+  /**
+   * True if the {@code OTEL_RESOURCE_ATTRIBUTES} list ({@code key=value,...}) sets {@code service.name}
+   * itself; {@code foo.service.name=x} does not.
+   */
+  static boolean namesServiceName(String resourceAttributes) {
+    for (String pair : resourceAttributes.split(",")) {
+      int equals = pair.indexOf('=');
+      if (equals > 0 && pair.substring(0, equals).trim().equals("service.name")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Installs server tracing (server spans, context, baggage and request ids) on a server builder. */

@@ -205,6 +205,61 @@ class MainTest {
   }
 
   @Test
+  void serveTcp_refusesANonLoopbackHost_unlessExplicitlyAllowed() throws Exception {
+    assertThat(Main.run(new String[] {"serve", "--root", temp.resolve("r").toString(), "--tcp", "0.0.0.0:0"},
+        out, err, null)).isEqualTo(Main.USAGE);
+    assertThat(err()).contains("--tcp 0.0.0.0 is not a loopback address", "--tcp-allow-remote");
+    assertThat(temp.resolve("r")).as("refused before touching the root").doesNotExist();
+    // parsing only: a test never listens beyond loopback
+    assertThat(Main.ServeOptions.parse(java.util.List.of(
+        "--root", "/r", "--tcp", "0.0.0.0:7070", "--tcp-allow-remote")).tcpHost()).isEqualTo("0.0.0.0");
+    for (String loopback : new String[] {"127.0.0.1:0", "localhost:0", "[::1]:0"}) {
+      assertThat(Main.ServeOptions.parse(java.util.List.of("--root", "/r", "--tcp", loopback)).tcpPort())
+          .isZero();
+    }
+  }
+
+  @Test
+  void invalidTracingConfiguration_exits5WithTheMessage_andLeavesNoDemoDirectory() throws Exception {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    java.util.Set<Path> before;
+    try (var listing = Files.list(tmp)) {
+      before = listing.filter(p -> p.getFileName().toString().startsWith("acitrace-demo-"))
+          .collect(java.util.stream.Collectors.toSet());
+    }
+    System.setProperty("otel.traces.exporter", "no-such-exporter");
+    int demo;
+    int serve;
+    try {
+      demo = Main.run(new String[] {"demo"}, out, err, null);
+      serve = Main.run(new String[] {"serve", "--root", temp.resolve("root").toString(),
+          "--socket", temp.resolve("s.sock").toString()}, out, err, null);
+    } finally {
+      System.clearProperty("otel.traces.exporter");
+    }
+    assertThat(demo).as(err()).isEqualTo(Main.TRACING_CONFIG);
+    assertThat(serve).as(err()).isEqualTo(Main.TRACING_CONFIG);
+    assertThat(err()).contains("invalid tracing configuration", "no-such-exporter");
+    try (var listing = Files.list(tmp)) {
+      assertThat(listing.filter(p -> p.getFileName().toString().startsWith("acitrace-demo-"))
+          .filter(p -> !before.contains(p))).isEmpty();
+    }
+    // serve released its root
+    try (DirectorySnapshotter reopened = DirectorySnapshotter.open(temp.resolve("root"))) {
+      assertThat(reopened.list()).isEmpty();
+    }
+  }
+
+  @Test
+  void resourceAttributes_onlyAnExactServiceNameKeyCounts() {
+    assertThat(ServerWiring.namesServiceName("service.name=x")).isTrue();
+    assertThat(ServerWiring.namesServiceName("a=b, service.name = x")).isTrue();
+    assertThat(ServerWiring.namesServiceName("foo.service.name=x")).isFalse();
+    assertThat(ServerWiring.namesServiceName("a=service.name=x")).isFalse();
+    assertThat(ServerWiring.namesServiceName("")).isFalse();
+  }
+
+  @Test
   void serve_servesUntilStopped_andTracesEachCall() throws Exception {
     Path socket = temp.resolve("serve.sock");
     CountDownLatch stop = new CountDownLatch(1);
