@@ -142,7 +142,7 @@ public interface Snapshotter extends AutoCloseable {
   /** Releases resources no snapshot refers to any more (e.g. directories left by a crash). */
   void cleanup();
 
-  /** Releases the snapshotter; further calls fail with {@link IllegalStateException}. */
+  /** Releases the snapshotter; further calls fail with {@link SnapshotterClosedException}. */
   @Override
   void close();
 }

@@ -12,6 +12,7 @@ import dev.acitrace.snapshotter.NotFoundException;
 import dev.acitrace.snapshotter.SnapshotFilter;
 import dev.acitrace.snapshotter.SnapshotInfo;
 import dev.acitrace.snapshotter.Snapshotter;
+import dev.acitrace.snapshotter.SnapshotterClosedException;
 import dev.acitrace.snapshotter.Usage;
 import dev.acitrace.snapshotter.proto.SnapshotRecord;
 import dev.acitrace.snapshotter.proto.SnapshotStore;
@@ -431,7 +432,7 @@ public final class DirectorySnapshotter implements Snapshotter {
 
   private void checkOpen() {
     if (closed) {
-      throw new IllegalStateException("snapshotter " + root + " is closed");
+      throw new SnapshotterClosedException("snapshotter " + root + " is closed");
     }
   }
 

@@ -4,6 +4,7 @@ import dev.acitrace.snapshotter.AlreadyExistsException;
 import dev.acitrace.snapshotter.FailedPreconditionException;
 import dev.acitrace.snapshotter.InvalidArgumentException;
 import dev.acitrace.snapshotter.NotFoundException;
+import dev.acitrace.snapshotter.SnapshotterClosedException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.logging.Level;
@@ -32,8 +33,8 @@ final class Errors {
     } else if (e instanceof StatusRuntimeException remote) {
       // a snapshotter that is itself a gRPC client (SnapshotsClient): pass the remote status on
       return remote;
-    } else if (e instanceof IllegalStateException) {
-      // a closed snapshotter: the service is going away
+    } else if (e instanceof SnapshotterClosedException) {
+      // the service is going away; any other IllegalStateException is a bug and falls through to INTERNAL
       status = Status.UNAVAILABLE;
     } else {
       // a bug or an I/O failure: log it here, where the stack trace is, and tell the caller enough

@@ -228,6 +228,10 @@ class SnapshotsServiceTest {
           assertThat(e.getStatus().getDescription()).contains("disk on fire");
         });
 
+    // an IllegalStateException that is not "closed" is a bug, not a service going away
+    serve(new FixedSnapshotter(List.of(), new IllegalStateException("broken invariant")));
+    assertCode(SnapshotsRpc.STAT, StatSnapshotRequest.newBuilder().setKey("k").build(), Status.Code.INTERNAL);
+
     serve(directory);
     directory.close();
     assertCode(SnapshotsRpc.STAT, StatSnapshotRequest.newBuilder().setKey("k").build(), Status.Code.UNAVAILABLE);
