@@ -17,6 +17,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,7 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Prints finished traces as indented trees: one block per trace, printed when the trace's local root
@@ -43,20 +43,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * with {@link #startTracker()} installed, a client and a server in the same process (a demo, a test)
  * print as one tree, the server span under the client span, instead of one block per server span.
  *
- * <p>Memory is bounded: at most {@code maxTraces} unfinished traces and {@value #MAX_SPANS_PER_TRACE}
- * spans per trace are held; the oldest unfinished trace is printed, marked incomplete, to make room,
- * and what is left is printed the same way at shutdown.
+ * <p>Memory is bounded: at most {@code maxTraces} unfinished traces, {@value #MAX_SPANS_PER_TRACE}
+ * spans per trace and {@value #DEFAULT_MAX_HELD_SPANS} spans in all are held; the oldest unfinished
+ * trace is printed, marked incomplete, to make room, and what is left is printed the same way at
+ * shutdown. The start tracker remembers at most {@value #DEFAULT_MAX_TRACKED_SPANS} span ids, forgetting
+ * the oldest first.
  */
 final class ConsoleSpanExporter implements SpanExporter {
 
   static final int DEFAULT_MAX_TRACES = 1024;
   static final int MAX_SPANS_PER_TRACE = 1000;
+  /** The bound on spans held across all unfinished traces (1024 traces of 1000 spans would be too many). */
+  static final int DEFAULT_MAX_HELD_SPANS = 10_000;
   /**
    * The bound on span ids remembered by the start tracker. A sampled span that never reaches the
-   * exporter (dropped by a full queue) stays remembered; past the bound, new spans are not tracked and
-   * a server span under an in-process client prints as its own block again, as without the tracker.
+   * exporter (dropped by a full queue) would stay remembered; past the bound the oldest id is forgotten,
+   * so a long-lived process keeps tracking new spans. Forgetting a span that is in fact still running
+   * (only when this many newer spans started meanwhile) makes a server span under it print as its own
+   * block, as without the tracker: a cosmetic loss.
    */
-  static final int MAX_TRACKED_SPANS = 100_000;
+  static final int DEFAULT_MAX_TRACKED_SPANS = 100_000;
   private static final int MAX_ATTRIBUTES = 12;
   private static final int MAX_VALUE_LENGTH = 80;
   private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
@@ -66,17 +72,38 @@ final class ConsoleSpanExporter implements SpanExporter {
 
   private final PrintStream out;
   private final int maxTraces;
+  private final int maxHeldSpans;
   private final Map<String, Pending> pending = new LinkedHashMap<>(); // guarded by this; insertion order
+  private int heldSpans; // guarded by this: spans held in pending
   private boolean shutdown; // guarded by this
-  // Sampled spans started in this process and not yet exported (see startTracker).
-  private final Set<String> startedHere = ConcurrentHashMap.newKeySet();
+  // Sampled spans started in this process and not yet exported (see startTracker), oldest first. A
+  // console exporter is for terminals and tests, so one lock on span start is an acceptable price.
+  private final Set<String> startedHere;
 
   ConsoleSpanExporter(PrintStream out, int maxTraces) {
+    this(out, maxTraces, DEFAULT_MAX_HELD_SPANS, DEFAULT_MAX_TRACKED_SPANS);
+  }
+
+  ConsoleSpanExporter(PrintStream out, int maxTraces, int maxHeldSpans, int maxTrackedSpans) {
     this.out = requireNonNull(out, "out");
     if (maxTraces < 1) {
       throw new IllegalArgumentException("maxTraces must be positive: " + maxTraces);
     }
+    if (maxHeldSpans < 1 || maxTrackedSpans < 1) {
+      throw new IllegalArgumentException("maxHeldSpans and maxTrackedSpans must be positive: "
+          + maxHeldSpans + ", " + maxTrackedSpans);
+    }
     this.maxTraces = maxTraces;
+    this.maxHeldSpans = maxHeldSpans;
+    this.startedHere = Collections.newSetFromMap(Collections.synchronizedMap(
+        new LinkedHashMap<String, Boolean>() {
+          private static final long serialVersionUID = 1L;
+
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > maxTrackedSpans;
+          }
+        }));
   }
 
   private static final class Pending {
@@ -93,7 +120,7 @@ final class ConsoleSpanExporter implements SpanExporter {
     return new SpanProcessor() {
       @Override
       public void onStart(Context parentContext, ReadWriteSpan span) {
-        if (span.getSpanContext().isSampled() && startedHere.size() < MAX_TRACKED_SPANS) {
+        if (span.getSpanContext().isSampled()) {
           startedHere.add(span.getSpanContext().getSpanId());
         }
       }
@@ -130,17 +157,22 @@ final class ConsoleSpanExporter implements SpanExporter {
       if (trace.spans.size() < MAX_SPANS_PER_TRACE) {
         trace.spans.add(span);
         trace.spanIds.add(span.getSpanId());
+        heldSpans++;
       } else {
         trace.omitted++;
       }
       if (isLocalRoot(span, trace)) {
         pending.remove(traceId);
+        heldSpans -= trace.spans.size();
         print(traceId, trace, false);
-      } else if (pending.size() > maxTraces) {
-        Iterator<Map.Entry<String, Pending>> eldest = pending.entrySet().iterator();
-        Map.Entry<String, Pending> evicted = eldest.next();
-        eldest.remove();
-        print(evicted.getKey(), evicted.getValue(), true);
+      } else {
+        while (pending.size() > maxTraces || heldSpans > maxHeldSpans) {
+          Iterator<Map.Entry<String, Pending>> eldest = pending.entrySet().iterator();
+          Map.Entry<String, Pending> evicted = eldest.next();
+          eldest.remove();
+          heldSpans -= evicted.getValue().spans.size();
+          print(evicted.getKey(), evicted.getValue(), true);
+        }
       }
     }
     return CompletableResultCode.ofSuccess();
@@ -158,6 +190,8 @@ final class ConsoleSpanExporter implements SpanExporter {
       shutdown = true;
       pending.forEach((traceId, trace) -> print(traceId, trace, true));
       pending.clear();
+      heldSpans = 0;
+      startedHere.clear();
       out.flush();
     }
     return CompletableResultCode.ofSuccess();

@@ -123,6 +123,46 @@ class ConsoleSpanExporterTest {
   }
 
   @Test
+  void heldSpans_areBoundedAcrossTraces_oldestTracePrintedIncomplete() {
+    ConsoleSpanExporter exporter = new ConsoleSpanExporter(out, 10, 3, 10);
+    exporter.export(List.of(
+        span(TRACE, "0000000000000002", parent(TRACE, "0000000000000001", false), "a1", SpanKind.INTERNAL,
+            0, 1, StatusData.unset(), Attributes.empty()),
+        span(TRACE, "0000000000000003", parent(TRACE, "0000000000000001", false), "a2", SpanKind.INTERNAL,
+            0, 1, StatusData.unset(), Attributes.empty()),
+        span(OTHER_TRACE, "0000000000000004", parent(OTHER_TRACE, "0000000000000001", false), "b1",
+            SpanKind.INTERNAL, 0, 1, StatusData.unset(), Attributes.empty())));
+    assertThat(printed()).as("3 spans held, within the bound").isEmpty();
+    exporter.export(List.of(span(OTHER_TRACE, "0000000000000005", parent(OTHER_TRACE, "0000000000000001", false),
+        "b2", SpanKind.INTERNAL, 0, 1, StatusData.unset(), Attributes.empty())));
+    assertThat(printed()).contains("trace " + TRACE + " (service svc, 2 spans, incomplete")
+        .contains("a1").contains("a2").doesNotContain("b1");
+    // the other trace stays held, both its spans, and prints whole when its root ends
+    exporter.export(List.of(span(OTHER_TRACE, "0000000000000001", SpanContext.getInvalid(), "b-root",
+        SpanKind.SERVER, 0, 2, StatusData.unset(), Attributes.empty())));
+    assertThat(printed()).contains("trace " + OTHER_TRACE + " (service svc, 3 spans)\n");
+  }
+
+  @Test
+  void startTracker_forgetsTheOldestIds_insteadOfRefusingNewOnes() {
+    ConsoleSpanExporter exporter = new ConsoleSpanExporter(out, 10, 100, 2);
+    try (io.opentelemetry.sdk.trace.SdkTracerProvider provider = io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+        .addSpanProcessor(exporter.startTracker()).build()) {
+      io.opentelemetry.api.trace.Tracer tracer = provider.get("t");
+      // three spans started and never exported (e.g. dropped by a full queue): the first is forgotten
+      tracer.spanBuilder("lost-1").startSpan();
+      tracer.spanBuilder("lost-2").startSpan();
+      io.opentelemetry.api.trace.Span client = tracer.spanBuilder("client").startSpan();
+      SpanContext remote = SpanContext.createFromRemoteParent(client.getSpanContext().getTraceId(),
+          client.getSpanContext().getSpanId(), TraceFlags.getSampled(), TraceState.getDefault());
+      // the newest one is still tracked: a server span under it is not a local root
+      exporter.export(List.of(span(client.getSpanContext().getTraceId(), "00000000000000f1", remote, "server",
+          SpanKind.SERVER, 0, 1, StatusData.unset(), Attributes.empty())));
+      assertThat(printed()).as("the server span waits for its in-process parent").isEmpty();
+    }
+  }
+
+  @Test
   void shutdown_printsWhatIsLeft_andRejectsLaterExports() {
     ConsoleSpanExporter exporter = new ConsoleSpanExporter(out, 10);
     exporter.export(List.of(span(TRACE, "0000000000000002", parent(TRACE, "0000000000000001", false),
