@@ -115,6 +115,15 @@ class GrpcSenderTest {
   }
 
   @Test
+  void invalidHeaderName_failsTracingInit_withATracingConfigurationException() {
+    assertThatThrownBy(() -> Tracing.init(TracingSettings.builder()
+        .registerGlobal(false).shutdownHook(false).endpoint(receiver.endpoint())
+        .property("otel.exporter.otlp.headers", "x@token=1").build()).close())
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("x@token");
+  }
+
+  @Test
   void shutdownHook_flushesPendingSpans_andIsRemovedOnClose() throws Exception {
     TracingHandle tracing = Tracing.init(TracingSettings.builder()
         .registerGlobal(false).shutdownHook(true).endpoint(receiver.endpoint()).build());

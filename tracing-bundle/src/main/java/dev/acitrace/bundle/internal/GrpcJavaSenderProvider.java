@@ -112,15 +112,16 @@ public final class GrpcJavaSenderProvider implements GrpcSenderProvider {
     private final MethodDescriptor<MessageWriter, byte[]> method;
     private final CallOptions callOptions;
     private final GrpcSenderConfig config;
+    // The supplier's first answer, converted once: it usually returns the same headers every time.
+    private final Map<String, List<String>> initialConfigured;
+    private final List<Header> initialHeaders;
 
     Sender(GrpcSenderConfig config) {
       this.config = config;
-      // Fail at initialization, naming the header, rather than on every export: the supplier usually
-      // returns the same configured names each time.
+      // Fail at initialization, naming the header, rather than on every export.
       Map<String, List<String>> initial = config.getHeadersSupplier().get();
-      if (initial != null) {
-        initial.forEach((name, values) -> values.forEach(value -> headerOf(name, value)));
-      }
+      this.initialConfigured = initial == null ? Map.of() : Map.copyOf(initial);
+      this.initialHeaders = headersOf(initialConfigured);
       URI endpoint = config.getEndpoint();
       this.channel = newChannel(config, endpoint);
       this.method = MethodDescriptor.<MessageWriter, byte[]>newBuilder()
@@ -144,10 +145,13 @@ public final class GrpcJavaSenderProvider implements GrpcSenderProvider {
       try {
         // A dynamic headers supplier may hand out a name it did not at initialization: that fails this
         // export (through onError, as the exporter expects), never the caller's thread.
-        Metadata headers = new Metadata();
         Map<String, List<String>> configured = config.getHeadersSupplier().get();
-        if (configured != null) {
-          configured.forEach((name, values) -> values.forEach(value -> headerOf(name, value).put(headers)));
+        if (configured == null) {
+          configured = Map.of();
+        }
+        Metadata headers = new Metadata();
+        for (Header header : configured.equals(initialConfigured) ? initialHeaders : headersOf(configured)) {
+          header.put(headers);
         }
         CallOptions options = callOptions;
         long timeoutNanos = config.getTimeout().toNanos();
@@ -183,6 +187,12 @@ public final class GrpcJavaSenderProvider implements GrpcSenderProvider {
     void put(Metadata headers) {
       headers.put((Metadata.Key<Object>) key, value);
     }
+  }
+
+  private static List<Header> headersOf(Map<String, List<String>> configured) {
+    List<Header> headers = new java.util.ArrayList<>();
+    configured.forEach((name, values) -> values.forEach(value -> headers.add(headerOf(name, value))));
+    return List.copyOf(headers);
   }
 
   /**
