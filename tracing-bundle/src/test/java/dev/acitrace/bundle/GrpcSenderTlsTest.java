@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Timeout;
  * The grpc-java OTLP sender over TLS against a receiver that requires a client certificate: the
  * exporter's client key and certificate must reach the handshake. The files under
  * {@code src/test/resources/tls} are a throwaway test CA, a server certificate for localhost/127.0.0.1
- * and a client certificate, all signed by that CA.
+ * and a client certificate, all signed by that CA; {@code other-host.*} is a self-signed certificate
+ * for another host name.
  */
 @Timeout(60)
 class GrpcSenderTlsTest {
@@ -76,6 +77,26 @@ class GrpcSenderTlsTest {
   void clientKeyAndCertificate_areUsedForMutualTls() {
     assertThat(export(true)).isTrue();
     assertThat(receiver.spans()).extracting(ReceivedSpan::name).containsExactly("mtls");
+  }
+
+  @Test
+  void serverCertificateForAnotherHost_isRejected_evenWhenTrusted() throws Exception {
+    // other-host.pem is self-signed for other.invalid only and is the trusted certificate here: the
+    // export must still fail, because the sender checks the host name as well as the chain.
+    try (OtlpGrpcReceiver otherHost = OtlpGrpcReceiver.tls(TlsServerCredentials.create(
+        new File(TLS, "other-host.pem"), new File(TLS, "other-host.key")))) {
+      SpanExporter exporter = new OtlpExporterProvider().create(TracingConfig.of(Map.of(
+          "otel.exporter.otlp.traces.endpoint", otherHost.endpoint(),
+          "otel.exporter.otlp.traces.certificate", new File(TLS, "other-host.pem").getAbsolutePath(),
+          "otel.java.exporter.otlp.retry.disabled", "true")));
+      try {
+        assertThat(exporter.export(List.of(span("wrong-host"))).join(20, TimeUnit.SECONDS).isSuccess())
+            .isFalse();
+        assertThat(otherHost.spans()).isEmpty();
+      } finally {
+        exporter.shutdown();
+      }
+    }
   }
 
   @Test
