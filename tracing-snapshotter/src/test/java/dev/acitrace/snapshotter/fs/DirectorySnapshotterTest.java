@@ -373,6 +373,24 @@ class DirectorySnapshotterTest {
   }
 
   @Test
+  void failedMetadataWrite_keepsTheNewDirectory_forCleanupToJudge() throws IOException {
+    // a directory where the temporary metadata file goes makes the metadata write fail
+    Files.createDirectory(root.resolve("metadata.pb.tmp"));
+    assertThatThrownBy(() -> snapshotter.prepare("k", "", Map.of()))
+        .isInstanceOf(java.io.UncheckedIOException.class).hasMessageContaining("metadata");
+    // the rename might have happened and the metadata name the directory: it must not be deleted here
+    try (var children = Files.list(root.resolve("snapshots"))) {
+      assertThat(children.count()).isEqualTo(1);
+    }
+    assertThat(snapshotter.list()).isEmpty();
+    Files.delete(root.resolve("metadata.pb.tmp"));
+    snapshotter.cleanup(); // unreferenced after all: cleanup removes it
+    try (var children = Files.list(root.resolve("snapshots"))) {
+      assertThat(children.count()).isZero();
+    }
+  }
+
+  @Test
   void orphanDirectoryFromACrash_isNeverReusedAsAnId() throws IOException {
     snapshotter.close();
     Files.createDirectories(root.resolve("snapshots/7"));
@@ -384,8 +402,10 @@ class DirectorySnapshotterTest {
   @Test
   void close_makesFurtherCallsFail_andReleasesTheRoot() throws IOException {
     snapshotter.close();
-    assertThatThrownBy(() -> snapshotter.stat("k")).isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> snapshotter.prepare("k", "", Map.of())).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> snapshotter.stat("k"))
+        .isInstanceOf(dev.acitrace.snapshotter.SnapshotterClosedException.class);
+    assertThatThrownBy(() -> snapshotter.prepare("k", "", Map.of()))
+        .isInstanceOf(dev.acitrace.snapshotter.SnapshotterClosedException.class);
     snapshotter.close(); // idempotent
     snapshotter = DirectorySnapshotter.open(root);
     assertThat(snapshotter.list()).isEmpty();
