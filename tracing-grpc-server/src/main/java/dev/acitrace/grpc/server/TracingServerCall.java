@@ -68,6 +68,7 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
   public void sendHeaders(Metadata headers) {
     headersSent = true;
     if (echoKey != null && requestId != null) {
+      headers.discardAll(echoKey); // never a second value beside one the handler set
       headers.put(echoKey, requestId);
     }
     if (!settings.responseCapture().isEmpty() && span.isRecording()) {
@@ -95,6 +96,7 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
   @Override
   public void close(Status status, Metadata trailers) {
     if (echoKey != null && requestId != null && !headersSent) {
+      trailers.discardAll(echoKey);
       trailers.put(echoKey, requestId);
     }
     // Only the first close counts: a second one throws ("call already closed") and must not replace the

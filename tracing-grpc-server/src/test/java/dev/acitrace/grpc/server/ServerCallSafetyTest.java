@@ -10,6 +10,7 @@ import dev.acitrace.api.spi.RpcRequestInfo;
 import dev.acitrace.api.spi.RpcResponseInfo;
 import dev.acitrace.grpc.RpcSemconv;
 import io.grpc.CallOptions;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -22,13 +23,17 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,13 +49,19 @@ class ServerCallSafetyTest {
 
   @AfterEach
   void stop() throws InterruptedException {
+    stopServer();
+    telemetry.close();
+  }
+
+  private void stopServer() throws InterruptedException {
     if (channel != null) {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      channel = null;
     }
     if (server != null) {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      server = null;
     }
-    telemetry.close();
   }
 
   /** What the handler does once the client half-closes. */
@@ -59,6 +70,10 @@ class ServerCallSafetyTest {
   }
 
   private void start(Behaviour behaviour, List<AttributeEnricher> enrichers) throws Exception {
+    start(behaviour, b -> b.enrichers(enrichers));
+  }
+
+  private void start(Behaviour behaviour, UnaryOperator<GrpcServerTracing.Builder> configure) throws Exception {
     ServerCallHandler<String, String> handler = (call, headers) -> {
       call.request(1);
       return new ServerCall.Listener<>() {
@@ -76,9 +91,9 @@ class ServerCallSafetyTest {
     String name = InProcessServerBuilder.generateName();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor()
         .addService(ServerServiceDefinition.builder("test.Safety").addMethod(UNARY, handler).build());
-    server = GrpcServerTracing.builder(telemetry.sdk)
-        .config(TracingConfig.of(Map.of()))
-        .enrichers(enrichers)
+    server = configure.apply(GrpcServerTracing.builder(telemetry.sdk)
+            .config(TracingConfig.of(Map.of()))
+            .enrichers(List.of()))
         .build()
         .applyTo(builder).build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -153,5 +168,55 @@ class ServerCallSafetyTest {
         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
     SpanData span = telemetry.awaitSpans(1).get(0);
     assertThat(span).hasAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, (long) Status.Code.NOT_FOUND.value());
+  }
+
+  private static final Metadata.Key<String> ECHO = Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+
+  @Test
+  void echoHeader_replacesAValueTheHandlerSet_inHeadersAndTrailers() throws Exception {
+    UnaryOperator<GrpcServerTracing.Builder> echoing =
+        b -> b.requestIds(RequestIdServerInterceptor.builder().echoHeader("x-request-id").build());
+    for (boolean headersFirst : new boolean[] {true, false}) {
+      start(call -> {
+        Metadata trailers = new Metadata();
+        trailers.put(ECHO, "handler's");
+        if (headersFirst) {
+          Metadata headers = new Metadata();
+          headers.put(ECHO, "handler's");
+          call.sendHeaders(headers);
+          call.sendMessage("ok");
+          call.close(Status.OK, new Metadata());
+        } else {
+          call.close(Status.NOT_FOUND, trailers);
+        }
+      }, echoing);
+      AtomicReference<Metadata> headers = new AtomicReference<>();
+      AtomicReference<Metadata> trailers = new AtomicReference<>();
+      try {
+        ClientCalls.blockingUnaryCall(ClientInterceptors.intercept(channel,
+            MetadataUtils.newCaptureMetadataInterceptor(headers, trailers)), UNARY, CallOptions.DEFAULT, "hi");
+      } catch (StatusRuntimeException expected) {
+        assertThat(headersFirst).isFalse();
+      }
+      Metadata echoedIn = headersFirst ? headers.get() : trailers.get();
+      assertThat(echoedIn.getAll(ECHO)).as("headersFirst=%s", headersFirst).hasSize(1)
+          .allMatch(id -> id.matches("[0-9a-f]{32}"));
+      stopServer();
+    }
+  }
+
+  @Test
+  void builders_reservedEchoHeadersAndNullCaptureKeys_failNamingTheArgument() {
+    for (String reserved : List.of("grpc-status", "Grpc-Foo", ":path", "content-type", "TE", "user-agent")) {
+      assertThatThrownBy(() -> RequestIdServerInterceptor.builder().echoHeader(reserved))
+          .as(reserved).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("header")
+          .hasMessageContaining("reserved");
+    }
+    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.sdk)
+        .captureRequestMetadata(Arrays.asList("x-a", null)))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("captureRequestMetadata");
+    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.sdk)
+        .captureResponseMetadata(List.of("bad key")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("captureResponseMetadata");
   }
 }
