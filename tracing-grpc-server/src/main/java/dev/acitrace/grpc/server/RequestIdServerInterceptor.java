@@ -71,6 +71,8 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
     this.maxLength = builder.maxLength;
     this.echoKey = builder.echoHeader == null ? null : GrpcMetadata.asciiKey(builder.echoHeader);
     this.propagator = builder.propagator;
+    // The getter never caches the names it is asked for; the propagator's own are known, cache them now.
+    GrpcMetadata.cacheKeys(propagator.fields());
   }
 
   /** Defaults: ids up to {@value #DEFAULT_MAX_LENGTH} characters reused, no echo header. */
