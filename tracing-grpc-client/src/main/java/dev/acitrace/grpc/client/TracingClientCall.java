@@ -75,7 +75,11 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
     try {
       super.start(tracingListener, headers);
     } catch (RuntimeException | Error e) {
-      tracingListener.end(Status.fromThrowable(e), e, null);
+      try {
+        tracingListener.end(Status.fromThrowable(e), e, null);
+      } catch (RuntimeException | Error endFailure) {
+        e.addSuppressed(endFailure); // the caller must see why start failed, not why the span did
+      }
       throw e;
     }
   }

@@ -131,10 +131,16 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
 
   /**
    * Ends the span of a call whose handler threw; called on the handler's thread, so the trailers of a
-   * close it made before throwing are safe to read.
+   * close it made before throwing are safe to read. Never throws.
    */
   void failed(Throwable thrown) {
-    end(Status.UNKNOWN, thrown, closeTrailers);
+    try {
+      end(Status.UNKNOWN, thrown, closeTrailers);
+    } catch (RuntimeException | Error endFailure) {
+      // The caller rethrows the handler's exception; a failure ending the span (a span processor) must
+      // not replace it, only travel with it.
+      thrown.addSuppressed(endFailure);
+    }
   }
 
   /** Ends the span once; later calls do nothing. */

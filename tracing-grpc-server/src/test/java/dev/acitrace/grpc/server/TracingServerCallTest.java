@@ -103,11 +103,27 @@ class TracingServerCallTest {
     assertThat(events).containsExactly("event while open");
   }
 
+  @Test
+  void handlerFailure_whenEndingTheSpanThrows_keepsTheHandlersExceptionWithTheEndFailureSuppressed() {
+    IllegalStateException processorFailure = new IllegalStateException("span processor broke");
+    TracingServerCall<String, String> call = newCall(sdkSpan -> new EventCountingSpan(sdkSpan, List.of()) {
+      @Override
+      public void end() {
+        super.end();
+        throw processorFailure;
+      }
+    });
+    IllegalArgumentException handlerFailure = new IllegalArgumentException("handler");
+    call.failed(handlerFailure);
+    assertThat(handlerFailure.getSuppressed()).containsExactly(processorFailure);
+    assertThat(seen).containsExactly("UNKNOWN null");
+  }
+
   /**
    * Forwards to the SDK span, noting each event as added while open or after end; says it records even
    * after end, as a Span implementation may.
    */
-  private static final class EventCountingSpan implements Span {
+  private static class EventCountingSpan implements Span {
     private final Span delegate;
     private final List<String> events;
     private volatile boolean ended;
