@@ -16,9 +16,11 @@ import java.util.concurrent.ConcurrentMap;
  * Adapts gRPC {@link Metadata} to OpenTelemetry propagation and to acitrace's {@link MetadataView}.
  *
  * <p>{@link Metadata.Key} construction validates and lower-cases the name; propagators ask for the same
- * handful of header names on every call, so keys are built once and cached. The cache is bounded: a
- * propagator that invents header names (a prefix codec, for instance) cannot grow it without limit; past
- * the bound, keys are built per call, which is correct, only slower.
+ * handful of header names on every call, so keys are built once and cached. Only names our side chooses
+ * are cached: those {@link #asciiKey} is asked for (injection, configured header names) and a propagator's
+ * {@code fields()}. The getter never caches: a prefix codec asks it for every {@code baggage-*} name a
+ * caller sends, and callers must not be able to fill the cache. The cache is also bounded; past the bound
+ * keys are built per call, which is correct, only slower.
  */
 public final class GrpcMetadata {
 
@@ -66,6 +68,47 @@ public final class GrpcMetadata {
     return key;
   }
 
+  /**
+   * Caches the keys of {@code names}, typically a propagator's {@code fields()}, so the getter finds them.
+   * Invalid and binary names are skipped: the getter reads them as absent anyway.
+   */
+  public static void cacheKeys(Iterable<String> names) {
+    requireNonNull(names, "names");
+    for (String name : names) {
+      if (name != null && !isBinary(name)) {
+        try {
+          asciiKey(name);
+        } catch (IllegalArgumentException invalidName) {
+          // Not a header gRPC can carry; nothing to cache.
+        }
+      }
+    }
+  }
+
+  /** How many keys are cached; for tests. */
+  static int cachedKeyCount() {
+    return keys.size();
+  }
+
+  /**
+   * The key for a name a caller may have chosen: cached when our side already knows the name, built
+   * (and not cached) otherwise; null when the name is not a valid text header name.
+   */
+  private static Metadata.Key<String> lookup(String name) {
+    Metadata.Key<String> key = keys.get(name);
+    if (key != null) {
+      return key;
+    }
+    if (isBinary(name)) {
+      return null;
+    }
+    try {
+      return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+    } catch (IllegalArgumentException invalidName) {
+      return null;
+    }
+  }
+
   /** A read-only, allocation-light view of {@code metadata}; binary keys are hidden. */
   public static MetadataView view(Metadata metadata) {
     return metadata == null ? MetadataView.EMPTY : new View(metadata);
@@ -87,18 +130,20 @@ public final class GrpcMetadata {
 
     @Override
     public String get(Metadata carrier, String key) {
-      if (carrier == null || key == null || isBinary(key)) {
+      if (carrier == null || key == null) {
         return null;
       }
-      return carrier.get(asciiKey(key));
+      Metadata.Key<String> k = lookup(key);
+      return k == null ? null : carrier.get(k);
     }
 
     @Override
     public Iterator<String> getAll(Metadata carrier, String key) {
-      if (carrier == null || key == null || isBinary(key)) {
+      if (carrier == null || key == null) {
         return Collections.emptyIterator();
       }
-      Iterable<String> all = carrier.getAll(asciiKey(key));
+      Metadata.Key<String> k = lookup(key);
+      Iterable<String> all = k == null ? null : carrier.getAll(k);
       return all == null ? Collections.emptyIterator() : all.iterator();
     }
 
@@ -135,6 +180,7 @@ public final class GrpcMetadata {
       if (key == null || isBinary(key)) {
         return null;
       }
+      // Enrichers (our side's code) choose these names, so caching them is fine.
       String name = key.toLowerCase(Locale.ROOT);
       try {
         return metadata.get(asciiKey(name));

@@ -91,4 +91,34 @@ class GrpcMetadataTest {
     assertThatThrownBy(() -> GrpcMetadata.asciiKey("a-bin")).hasMessageContaining("name");
     assertThatThrownBy(() -> GrpcMetadata.asciiKey(null)).hasMessageContaining("name");
   }
+
+  @Test
+  void getter_invalidHeaderName_readsAsAbsentNotThrows() {
+    Metadata headers = new Metadata();
+    headers.put(GrpcMetadata.asciiKey("x-ok"), "v");
+    assertThat(GrpcMetadata.getter().get(headers, "bad name")).isNull();
+    assertThat(GrpcMetadata.getter().getAll(headers, "bad name")).isExhausted();
+    assertThat(GrpcMetadata.getter().get(headers, "x-ok")).isEqualTo("v");
+    assertThat(GrpcMetadata.getter().getAll(headers, "x-ok")).toIterable().containsExactly("v");
+  }
+
+  @Test
+  void getter_namesCallersChoose_neverCached() {
+    Metadata headers = new Metadata();
+    int before = GrpcMetadata.cachedKeyCount();
+    for (int i = 0; i < 100; i++) {
+      String name = "baggage-caller-chosen-" + i;
+      headers.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), "v" + i);
+      assertThat(GrpcMetadata.getter().get(headers, name)).isEqualTo("v" + i);
+      assertThat(GrpcMetadata.getter().getAll(headers, name)).toIterable().containsExactly("v" + i);
+    }
+    assertThat(GrpcMetadata.cachedKeyCount()).isEqualTo(before);
+  }
+
+  @Test
+  void cacheKeys_knownNamesCachedInvalidOnesSkipped() {
+    GrpcMetadata.cacheKeys(List.of("x-known-field", "bad name", "x-field-bin"));
+    assertThat(GrpcMetadata.asciiKey("x-known-field")).isSameAs(GrpcMetadata.asciiKey("x-known-field"));
+    assertThatThrownBy(() -> GrpcMetadata.cacheKeys(null)).hasMessageContaining("names");
+  }
 }

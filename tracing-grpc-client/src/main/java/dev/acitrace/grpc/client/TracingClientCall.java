@@ -18,6 +18,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
@@ -74,7 +75,11 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
     try {
       super.start(tracingListener, headers);
     } catch (RuntimeException | Error e) {
-      tracingListener.end(Status.fromThrowable(e), e, null);
+      try {
+        tracingListener.end(Status.fromThrowable(e), e, null);
+      } catch (RuntimeException | Error endFailure) {
+        e.addSuppressed(endFailure); // the caller must see why start failed, not why the span did
+      }
       throw e;
     }
   }
@@ -122,12 +127,19 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
       return (AtomicIntegerFieldUpdater) AtomicIntegerFieldUpdater.newUpdater(Listener.class, "ended");
     }
 
+    // Every callback runs with the call's parent context current (not the client span: the call is over
+    // as far as the callback is concerned), so a call made from a callback continues the caller's trace.
+    // When the parent is already current (a direct executor on the caller's thread) makeCurrent allocates
+    // nothing.
+
     @Override
     public void onHeaders(Metadata headers) {
       if (!settings.responseCapture().isEmpty() && span.isRecording()) {
         settings.responseCapture().capture(headers, span);
       }
-      super.onHeaders(headers);
+      try (Scope ignored = parent.makeCurrent()) {
+        super.onHeaders(headers);
+      }
     }
 
     @Override
@@ -135,14 +147,29 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
       if (settings.messageEvents()) {
         settings.messageEvent(span, false, ++received);
       }
-      super.onMessage(message);
+      try (Scope ignored = parent.makeCurrent()) {
+        super.onMessage(message);
+      }
     }
 
     @Override
     public void onClose(Status status, Metadata trailers) {
-      // End before handing over: the caller may act on the result at once and expects the span done.
-      end(status, status.getCause(), trailers);
-      super.onClose(status, trailers);
+      try (Scope ignored = parent.makeCurrent()) {
+        try {
+          // End before handing over: the caller may act on the result at once and expects the span done.
+          end(status, status.getCause(), trailers);
+        } finally {
+          // Whatever ending the span throws, the application hears how its call ended.
+          super.onClose(status, trailers);
+        }
+      }
+    }
+
+    @Override
+    public void onReady() {
+      try (Scope ignored = parent.makeCurrent()) {
+        super.onReady();
+      }
     }
 
     void end(Status status, Throwable error, Metadata trailers) {

@@ -45,7 +45,11 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -505,5 +509,75 @@ class GrpcClientTracingTest {
     assertThat(telemetry.awaitSpans(1).get(0))
         .hasAttribute(RpcSemconv.SERVER_ADDRESS, "/run/acitrace/snap.sock");
     assertThat(telemetry.awaitSpans(1).get(0).getAttributes().get(RpcSemconv.SERVER_PORT)).isNull();
+  }
+
+  @Test
+  void enricherThrowsAssertionErrorOnEnd_callStillCompletesAndSpanEnds() throws Exception {
+    AttributeEnricher failing = new AttributeEnricher() {
+      @Override
+      public void onStart(RpcRequestInfo request, Span span) {
+        throw new AssertionError("onStart");
+      }
+
+      @Override
+      public void onEnd(RpcRequestInfo request, RpcResponseInfo response, Span span) {
+        throw new AssertionError("onEnd");
+      }
+    };
+    ManagedChannel channel = channel(isolated(telemetry.sdk).enrichers(List.of(failing)).build());
+    String reply = ClientCalls.futureUnaryCall(channel.newCall(TestService.UNARY, CallOptions.DEFAULT), "ok")
+        .get(5, TimeUnit.SECONDS);
+    assertThat(reply).isNotNull();
+    assertThat(telemetry.awaitSpans(1).get(0)).hasKind(SpanKind.CLIENT)
+        .hasAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, 0L);
+  }
+
+  @Test
+  void callbacksRunWithCallersContext_followUpCallFromOnCloseContinuesTheTrace() throws Exception {
+    // Callbacks on a thread of their own, where nothing is current unless the interceptor makes it so.
+    ExecutorService callbacks = Executors.newSingleThreadExecutor();
+    ManagedChannel channel = isolated(telemetry.sdk).build()
+        .applyTo(InProcessChannelBuilder.forName(serverName).executor(callbacks)).build();
+    try {
+      Span parent = telemetry.sdk.getTracer("test").spanBuilder("parent").startSpan();
+      AtomicReference<String> seenInCallbacks = new AtomicReference<>("");
+      // The follow-up's own callbacks need this thread: start it here, wait for it outside.
+      CompletableFuture<Future<String>> followUp = new CompletableFuture<>();
+      try (Scope ignored = parent.makeCurrent()) {
+        ClientCall<String, String> call = channel.newCall(TestService.UNARY, CallOptions.DEFAULT);
+        call.start(new ClientCall.Listener<>() {
+          @Override
+          public void onHeaders(Metadata headers) {
+            seenInCallbacks.accumulateAndGet("h:" + Span.current().getSpanContext().getSpanId(), String::concat);
+          }
+
+          @Override
+          public void onMessage(String message) {
+            seenInCallbacks.accumulateAndGet(" m:" + Span.current().getSpanContext().getSpanId(), String::concat);
+          }
+
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            seenInCallbacks.accumulateAndGet(" c:" + Span.current().getSpanContext().getSpanId(), String::concat);
+            followUp.complete(ClientCalls.futureUnaryCall(channel.newCall(TestService.UNARY, CallOptions.DEFAULT),
+                "again"));
+          }
+        }, new Metadata());
+        call.sendMessage("first");
+        call.halfClose();
+        call.request(1);
+      }
+      assertThat(followUp.get(5, TimeUnit.SECONDS).get(5, TimeUnit.SECONDS)).isNotNull();
+      parent.end();
+      String parentId = parent.getSpanContext().getSpanId();
+      assertThat(seenInCallbacks.get()).isEqualTo("h:" + parentId + " m:" + parentId + " c:" + parentId);
+      List<SpanData> spans = telemetry.awaitSpans(3);
+      assertThat(spans).filteredOn(span -> span.getKind() == SpanKind.CLIENT).hasSize(2)
+          .allSatisfy(span -> assertThat(span).hasTraceId(parent.getSpanContext().getTraceId())
+              .hasParentSpanId(parentId));
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      callbacks.shutdownNow();
+    }
   }
 }

@@ -55,11 +55,7 @@ public final class MetadataCapture {
     requireNonNull(mode, "mode");
     Set<String> unique = new LinkedHashSet<>();
     for (String name : names) {
-      requireNonNull(name, "metadata key");
-      String key = name.trim().toLowerCase(Locale.ROOT);
-      if (key.isEmpty()) {
-        throw new IllegalArgumentException("metadata key: must not be blank");
-      }
+      String key = normalize(name, "metadata key");
       if (GrpcMetadata.isBinary(key)) {
         logger.fine(() -> "not capturing binary metadata key " + key);
         continue;
@@ -77,17 +73,42 @@ public final class MetadataCapture {
     String newPrefix = request
         ? RpcSemconv.RPC_REQUEST_METADATA_PREFIX : RpcSemconv.RPC_RESPONSE_METADATA_PREFIX;
     for (String key : unique) {
-      Metadata.Key<String> metadataKey;
-      try {
-        metadataKey = Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("metadata key: '" + key + "' is not a valid header name", e);
-      }
-      keys.add(metadataKey);
+      keys.add(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
       oldAttributes.add(mode.emitOld() ? AttributeKey.stringArrayKey(oldPrefix + key) : null);
       newAttributes.add(mode.emitNew() ? AttributeKey.stringArrayKey(newPrefix + key) : null);
     }
     return new MetadataCapture(keys, oldAttributes, newAttributes);
+  }
+
+  /**
+   * Validates {@code names} as {@link #of} will, failing fast with a message naming {@code argument} (the
+   * builder method), and returns an immutable copy.
+   */
+  public static List<String> validate(Collection<String> names, String argument) {
+    requireNonNull(names, argument);
+    List<String> copy = new ArrayList<>(names.size());
+    for (String name : names) {
+      normalize(name, argument + ": metadata key");
+      copy.add(name);
+    }
+    return List.copyOf(copy);
+  }
+
+  /** The lower-cased, trimmed key; fails naming {@code what} when it is null, blank or not a header name. */
+  private static String normalize(String name, String what) {
+    requireNonNull(name, () -> what + ": must not be null");
+    String key = name.trim().toLowerCase(Locale.ROOT);
+    if (key.isEmpty()) {
+      throw new IllegalArgumentException(what + ": must not be blank");
+    }
+    if (!GrpcMetadata.isBinary(key)) {
+      try {
+        Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(what + ": '" + key + "' is not a valid header name", e);
+      }
+    }
+    return key;
   }
 
   /** Whether this captures nothing. */

@@ -87,14 +87,14 @@ public final class TracingOptions {
     this.samplingAttributes = samplingAttributes;
   }
 
-  /** Sets the request metadata keys to capture. */
+  /** Sets the request metadata keys to capture; validated now, so a bad key fails naming the setter. */
   public void requestMetadata(Collection<String> keys) {
-    this.requestMetadata = List.copyOf(requireNonNull(keys, "keys"));
+    this.requestMetadata = MetadataCapture.validate(keys, "captureRequestMetadata");
   }
 
-  /** Sets the response metadata keys to capture. */
+  /** Sets the response metadata keys to capture; validated now, so a bad key fails naming the setter. */
   public void responseMetadata(Collection<String> keys) {
-    this.responseMetadata = List.copyOf(requireNonNull(keys, "keys"));
+    this.responseMetadata = MetadataCapture.validate(keys, "captureResponseMetadata");
   }
 
   /** Sets the method filter. */

@@ -79,6 +79,9 @@ public final class TracingSettings {
     this.requestCapture = requestCapture;
     this.responseCapture = responseCapture;
     this.mode = mode;
+    // The propagator's own header names are known and few: cache their keys now, so that extraction
+    // (whose getter never caches the names callers send) finds them without building a key per call.
+    GrpcMetadata.cacheKeys(propagator.fields());
     Status.Code[] codes = Status.Code.values();
     int max = 0;
     for (Status.Code code : codes) {
@@ -166,14 +169,15 @@ public final class TracingSettings {
     try {
       traced = methodFilter.test(method);
     } catch (RuntimeException e) {
-      logger.log(Level.WARNING, "method filter failed for " + method.fullName() + "; tracing it", e);
+      // Past the cache bound this runs per call: rate-limited, like every other user-code failure.
+      logRateLimited("method filter failed for " + method.fullName() + "; tracing it", e);
       traced = true;
     }
     String name;
     try {
       name = spanNamer.spanName(method, side);
     } catch (RuntimeException e) {
-      logger.log(Level.WARNING, "span namer failed for " + method.fullName() + "; using the full name", e);
+      logRateLimited("span namer failed for " + method.fullName() + "; using the full name", e);
       name = null;
     }
     if (name == null || name.isEmpty()) {
@@ -254,7 +258,7 @@ public final class TracingSettings {
     for (AttributeEnricher enricher : enrichers) {
       try {
         enricher.onStart(request, span);
-      } catch (RuntimeException | LinkageError e) {
+      } catch (Throwable e) {
         enricherFailed(enricher, "onStart", e);
       }
     }
@@ -270,7 +274,10 @@ public final class TracingSettings {
   }
 
   /**
-   * Records the outcome and ends {@code span}. Attribute work happens only when the span records.
+   * Records the outcome and ends {@code span}. Attribute work happens only when the span records. The
+   * span is ended whatever that work throws; a {@link RuntimeException} from it (an exception whose
+   * {@code toString()} throws, met by {@code recordException}) is logged, not thrown, so the caller's
+   * callback still runs. Only {@link Span#end()} itself (a span processor) can throw out of here.
    *
    * @param startNanos {@link System#nanoTime()} at start; ignored when the span does not record
    * @param error the exception to record as an event, or {@code null}
@@ -280,43 +287,74 @@ public final class TracingSettings {
    */
   public void finish(Span span, long startNanos, Status.Code code, String description, Throwable error,
       Metadata trailers, RpcRequestInfo request, RpcResponseInfo response) {
-    if (span.isRecording()) {
-      if (mode.emitOld()) {
-        span.setAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, code.value());
+    try {
+      if (span.isRecording()) {
+        record(span, startNanos, code, description, error, trailers, request, response);
       }
-      if (mode.emitNew()) {
-        span.setAttribute(RpcSemconv.RPC_RESPONSE_STATUS_CODE, code.name());
-      }
-      span.setAttribute(RpcSemconv.RPC_GRPC_DURATION_MS,
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
-      if (isError(code)) {
-        if (mode.emitNew()) {
-          span.setAttribute(RpcSemconv.ERROR_TYPE, code.name());
-        }
-        if (description != null) {
-          span.setStatus(StatusCode.ERROR, description);
-        } else {
-          span.setStatus(StatusCode.ERROR);
-        }
-      }
-      if (error != null) {
-        span.recordException(error);
-      }
-      if (trailers != null && !responseCapture.isEmpty()) {
-        responseCapture.capture(trailers, span);
-      }
-      for (AttributeEnricher enricher : enrichers) {
-        try {
-          enricher.onEnd(request, response, span);
-        } catch (RuntimeException | LinkageError e) {
-          enricherFailed(enricher, "onEnd", e);
-        }
-      }
+    } catch (RuntimeException e) {
+      logRateLimited("recording the outcome of a " + side + " span failed; the span ends without it", e);
+    } finally {
+      span.end();
     }
-    span.end();
   }
 
+  private void record(Span span, long startNanos, Status.Code code, String description, Throwable error,
+      Metadata trailers, RpcRequestInfo request, RpcResponseInfo response) {
+    if (mode.emitOld()) {
+      span.setAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, code.value());
+    }
+    if (mode.emitNew()) {
+      span.setAttribute(RpcSemconv.RPC_RESPONSE_STATUS_CODE, code.name());
+    }
+    span.setAttribute(RpcSemconv.RPC_GRPC_DURATION_MS,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+    if (isError(code)) {
+      if (mode.emitNew()) {
+        span.setAttribute(RpcSemconv.ERROR_TYPE, code.name());
+      }
+      if (description != null) {
+        span.setStatus(StatusCode.ERROR, description);
+      } else {
+        span.setStatus(StatusCode.ERROR);
+      }
+    }
+    if (error != null) {
+      span.recordException(error);
+    }
+    if (trailers != null && !responseCapture.isEmpty()) {
+      responseCapture.capture(trailers, span);
+    }
+    for (AttributeEnricher enricher : enrichers) {
+      try {
+        enricher.onEnd(request, response, span);
+      } catch (Throwable e) {
+        enricherFailed(enricher, "onEnd", e);
+      }
+    }
+  }
+
+  /**
+   * The description of a call that failed with {@code thrown}: its {@code toString()}, or its class name
+   * when even that throws (user exceptions may override {@code getMessage()} badly).
+   */
+  public static String describe(Throwable thrown) {
+    try {
+      return thrown.toString();
+    } catch (RuntimeException e) {
+      return thrown.getClass().getName();
+    }
+  }
+
+  /**
+   * An enricher is user code running inside the RPC: whatever it throws (an AssertionError, a
+   * LinkageError from a missing optional dependency, ...) costs the span its attributes, never the call
+   * its callback. Only a VirtualMachineError (out of memory, stack overflow) is rethrown: the JVM is in
+   * no state to go on as if nothing happened.
+   */
   private void enricherFailed(AttributeEnricher enricher, String phase, Throwable e) {
+    if (e instanceof VirtualMachineError) {
+      throw (VirtualMachineError) e;
+    }
     logRateLimited("attribute enricher " + enricher.getClass().getName() + " failed in " + phase
         + "; the call is unaffected", e);
   }

@@ -15,6 +15,7 @@ import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
@@ -70,6 +71,8 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
     this.maxLength = builder.maxLength;
     this.echoKey = builder.echoHeader == null ? null : GrpcMetadata.asciiKey(builder.echoHeader);
     this.propagator = builder.propagator;
+    // The getter never caches the names it is asked for; the propagator's own are known, cache them now.
+    GrpcMetadata.cacheKeys(propagator.fields());
   }
 
   /** Defaults: ids up to {@value #DEFAULT_MAX_LENGTH} characters reused, no echo header. */
@@ -180,6 +183,7 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
     @Override
     public void sendHeaders(Metadata headers) {
       headersSent = true;
+      headers.discardAll(key); // never a second value beside one the handler set
       headers.put(key, id);
       super.sendHeaders(headers);
     }
@@ -187,6 +191,7 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
     @Override
     public void close(io.grpc.Status status, Metadata trailers) {
       if (!headersSent) {
+        trailers.discardAll(key);
         trailers.put(key, id);
       }
       super.close(status, trailers);
@@ -216,12 +221,19 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
 
     /**
      * Echo the id in this response header (e.g. {@code x-request-id}); in the trailers when the call ends
-     * before sending headers. Default: no echo.
+     * before sending headers. Default: no echo. The echo replaces any value the handler set for it.
      *
-     * @throws IllegalArgumentException if {@code header} is not a valid ASCII header name
+     * @throws IllegalArgumentException if {@code header} is not a valid ASCII header name, or is one gRPC
+     *     or HTTP/2 reserves ({@code grpc-*}, {@code content-type}, {@code te}, {@code user-agent},
+     *     pseudo-headers starting with {@code :})
      */
     public Builder echoHeader(String header) {
       requireNonNull(header, "header");
+      String lower = header.toLowerCase(Locale.ROOT);
+      if (lower.startsWith("grpc-") || lower.startsWith(":") || lower.equals("content-type")
+          || lower.equals("te") || lower.equals("user-agent")) {
+        throw new IllegalArgumentException("header: '" + header + "' is reserved by gRPC/HTTP/2");
+      }
       try {
         GrpcMetadata.asciiKey(header);
       } catch (IllegalArgumentException e) {

@@ -41,6 +41,8 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
   /** The status the handler closed with; null until then. */
   private volatile Status closeStatus;
   private volatile Metadata closeTrailers;
+  /** The trailers the span was ended with (what enrichers see); null when cancelled. */
+  private Metadata endTrailers;
   private Status.Code endCode;
   private String endDescription;
   private Throwable error;
@@ -66,6 +68,7 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
   public void sendHeaders(Metadata headers) {
     headersSent = true;
     if (echoKey != null && requestId != null) {
+      headers.discardAll(echoKey); // never a second value beside one the handler set
       headers.put(echoKey, requestId);
     }
     if (!settings.responseCapture().isEmpty() && span.isRecording()) {
@@ -77,7 +80,8 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
   @Override
   public void sendMessage(RespT message) {
     super.sendMessage(message);
-    if (settings.messageEvents()) {
+    // A handler may go on sending after a cancel ended the span; an ended span takes no events.
+    if (settings.messageEvents() && ended == 0) {
       settings.messageEvent(span, true, ++sent);
     }
   }
@@ -92,17 +96,24 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
   @Override
   public void close(Status status, Metadata trailers) {
     if (echoKey != null && requestId != null && !headersSent) {
+      trailers.discardAll(echoKey);
       trailers.put(echoKey, requestId);
     }
-    closeStatus = status;
-    closeTrailers = trailers;
+    // Only the first close counts: a second one throws ("call already closed") and must not replace the
+    // status the client got. Set before super.close: with an in-process transport and a direct executor
+    // onComplete runs inside it. Handler calls are serialized, so check-then-set is not racy.
+    if (closeStatus == null) {
+      closeStatus = status;
+      closeTrailers = trailers;
+    }
     super.close(status, trailers);
   }
 
   /** Ends the span with the status the handler closed with (the call completed). */
   void complete() {
     Status status = closeStatus;
-    end(status != null ? status : Status.OK, null);
+    // The call completed, so close has returned and gRPC is done with the trailers.
+    end(status != null ? status : Status.OK, null, closeTrailers);
   }
 
   /**
@@ -113,18 +124,36 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
    */
   void cancelled(io.grpc.Context grpcContext) {
     io.grpc.Deadline deadline = grpcContext.getDeadline();
-    end(deadline != null && deadline.isExpired() ? Status.DEADLINE_EXCEEDED : Status.CANCELLED, null);
+    // No trailers: the caller never got them, and the handler's thread may still be inside super.close,
+    // where gRPC edits that Metadata in place.
+    end(deadline != null && deadline.isExpired() ? Status.DEADLINE_EXCEEDED : Status.CANCELLED, null, null);
+  }
+
+  /**
+   * Ends the span of a call whose handler threw; called on the handler's thread, so the trailers of a
+   * close it made before throwing are safe to read. Never throws.
+   */
+  void failed(Throwable thrown) {
+    try {
+      end(Status.UNKNOWN, thrown, closeTrailers);
+    } catch (RuntimeException | Error endFailure) {
+      // The caller rethrows the handler's exception; a failure ending the span (a span processor) must
+      // not replace it, only travel with it.
+      thrown.addSuppressed(endFailure);
+    }
   }
 
   /** Ends the span once; later calls do nothing. */
-  void end(Status status, Throwable thrown) {
+  private void end(Status status, Throwable thrown, Metadata trailers) {
     if (!ENDED.compareAndSet(this, 0, 1)) {
       return;
     }
     endCode = status.getCode();
-    endDescription = thrown != null && status.getDescription() == null ? thrown.toString() : status.getDescription();
+    endDescription = thrown != null && status.getDescription() == null
+        ? TracingSettings.describe(thrown) : status.getDescription();
     error = thrown != null ? thrown : status.getCause();
-    settings.finish(span, startNanos, endCode, endDescription, error, closeTrailers, this, this);
+    endTrailers = trailers;
+    settings.finish(span, startNanos, endCode, endDescription, error, trailers, this, this);
   }
 
   // RpcRequestInfo
@@ -173,6 +202,6 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
 
   @Override
   public MetadataView trailers() {
-    return GrpcMetadata.view(closeTrailers);
+    return GrpcMetadata.view(endTrailers);
   }
 }

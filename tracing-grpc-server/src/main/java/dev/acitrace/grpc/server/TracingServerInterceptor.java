@@ -9,7 +9,6 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.baggage.BaggageBuilder;
 import io.opentelemetry.api.common.AttributeKey;
@@ -101,7 +100,7 @@ final class TracingServerInterceptor implements ServerInterceptor {
     try {
       delegate = next.startCall(tracingCall, headers);
     } catch (RuntimeException | Error e) {
-      tracingCall.end(Status.UNKNOWN, e);
+      tracingCall.failed(e);
       throw e;
     } finally {
       ServerContexts.detach(grpcContext, previous);

@@ -2,7 +2,6 @@ package dev.acitrace.grpc.server;
 
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.ServerCall;
-import io.grpc.Status;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 
@@ -36,7 +35,7 @@ final class TracingServerListener<ReqT> extends ForwardingServerCallListener.Sim
     try {
       super.onMessage(message);
     } catch (RuntimeException | Error e) {
-      call.end(Status.UNKNOWN, e);
+      call.failed(e);
       throw e;
     } finally {
       ServerContexts.detach(grpcContext, previous);
@@ -51,7 +50,7 @@ final class TracingServerListener<ReqT> extends ForwardingServerCallListener.Sim
     try {
       super.onHalfClose();
     } catch (RuntimeException | Error e) {
-      call.end(Status.UNKNOWN, e);
+      call.failed(e);
       throw e;
     } finally {
       ServerContexts.detach(grpcContext, previous);
@@ -64,8 +63,12 @@ final class TracingServerListener<ReqT> extends ForwardingServerCallListener.Sim
     Scope scope = context.makeCurrent();
     io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
-      call.cancelled(grpcContext != null ? grpcContext : io.grpc.Context.current());
-      super.onCancel();
+      try {
+        call.cancelled(grpcContext != null ? grpcContext : io.grpc.Context.current());
+      } finally {
+        // Whatever ending the span throws, the handler hears of the cancel.
+        super.onCancel();
+      }
     } finally {
       ServerContexts.detach(grpcContext, previous);
       scope.close();
@@ -77,8 +80,11 @@ final class TracingServerListener<ReqT> extends ForwardingServerCallListener.Sim
     Scope scope = context.makeCurrent();
     io.grpc.Context previous = ServerContexts.attach(grpcContext);
     try {
-      call.complete();
-      super.onComplete();
+      try {
+        call.complete();
+      } finally {
+        super.onComplete();
+      }
     } finally {
       ServerContexts.detach(grpcContext, previous);
       scope.close();
@@ -92,7 +98,7 @@ final class TracingServerListener<ReqT> extends ForwardingServerCallListener.Sim
     try {
       super.onReady();
     } catch (RuntimeException | Error e) {
-      call.end(Status.UNKNOWN, e);
+      call.failed(e);
       throw e;
     } finally {
       ServerContexts.detach(grpcContext, previous);

@@ -1,0 +1,78 @@
+package dev.acitrace.grpc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.acitrace.api.RpcSide;
+import dev.acitrace.api.TracingConfig;
+import dev.acitrace.grpc.StatusRule;
+import io.grpc.MethodDescriptor;
+import io.opentelemetry.api.OpenTelemetry;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+class TracingSettingsTest {
+
+  private static final MethodDescriptor.Marshaller<String> NONE = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(String value) {
+      return new ByteArrayInputStream(new byte[0]);
+    }
+
+    @Override
+    public String parse(InputStream stream) {
+      return "";
+    }
+  };
+
+  @Test
+  void throwingMethodFilter_pastTheCacheBound_warnsRateLimitedNotPerCall() {
+    TracingOptions options = new TracingOptions(OpenTelemetry.noop(), StatusRule.SERVER_FAULTS);
+    options.config(TracingConfig.of(Map.of()));
+    options.enrichers(List.of());
+    options.methodFilter(method -> {
+      throw new IllegalStateException("filter broke");
+    });
+    TracingSettings settings = options.build(RpcSide.SERVER, "test");
+    Logger logger = Logger.getLogger(TracingSettings.class.getName());
+    List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+          warnings.add(record);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    logger.addHandler(handler);
+    try {
+      // Past the 4096-method cache bound the filter runs on every call: a caller choosing method names
+      // (a fallback registry) must not be able to flood the log.
+      for (int i = 0; i < 4200; i++) {
+        MethodDescriptor<String, String> method = MethodDescriptor.<String, String>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName("test.Svc/M" + i)
+            .setRequestMarshaller(NONE)
+            .setResponseMarshaller(NONE)
+            .build();
+        assertThat(settings.method(method).traced()).isTrue();
+      }
+    } finally {
+      logger.removeHandler(handler);
+    }
+    assertThat(warnings).hasSizeLessThanOrEqualTo(1);
+  }
+}
