@@ -38,7 +38,7 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
 
   @Override
   public void start(ClientCall.Listener<RespT> responseListener, Metadata headers) {
-    RpcInstrumenter instrumenter = traced.instrumenter();
+    RpcInstrumenter instrumenter = interceptor.instrumenter;
     FlatAttributes server = instrumenter.samplingAttributes() ? interceptor.serverAttributes(channel) : null;
     Span span = traced.startSpan(headers, null, server);
     Context context = traced.context();

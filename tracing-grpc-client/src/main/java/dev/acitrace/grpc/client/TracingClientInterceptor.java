@@ -16,7 +16,7 @@ import io.grpc.MethodDescriptor;
 /** Starts a CLIENT span per call; see {@link TracingClientCall}. */
 final class TracingClientInterceptor implements ClientInterceptor {
 
-  private final RpcInstrumenter instrumenter;
+  final RpcInstrumenter instrumenter;
   /** Fixed server attributes from a configured target, or null to derive them from the authority. */
   private final FlatAttributes targetAttributes;
   /** One-entry cache: an interceptor almost always serves one channel, hence one authority. */

@@ -501,10 +501,10 @@ class GrpcClientTracingTest {
   @Test
   void callListener_toldOfSampledAndUnsampledCallsOnceWithCounts() throws Exception {
     List<String> ended = new CopyOnWriteArrayList<>();
-    dev.acitrace.grpc.internal.CallListener listener = call -> ended.add(call.method().fullName() + " "
-        + call.side() + " " + call.code() + " req=" + call.requestMessages() + " resp=" + call.responseMessages()
-        + " timed=" + (call.durationNanos() > 0) + " parentSpan=" + Span.fromContext(call.parentContext())
-            .getSpanContext().isValid());
+    dev.acitrace.grpc.internal.CallListener listener = (method, side, code, nanos, requests, responses,
+        requestBytes, responseBytes, parent) -> ended.add(method.fullName() + " " + side + " " + code
+            + " req=" + requests + " resp=" + responses + " timed=" + (nanos > 0) + " bytes=" + requestBytes
+            + "/" + responseBytes + " parentSpan=" + Span.fromContext(parent).getSpanContext().isValid());
     for (Sampler sampler : List.of(Sampler.alwaysOn(), Sampler.alwaysOff())) {
       TestTelemetry other = new TestTelemetry(sampler);
       try {
@@ -518,10 +518,10 @@ class GrpcClientTracingTest {
       }
     }
     assertThat(ended).containsExactly(
-        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true parentSpan=false",
-        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true parentSpan=false",
-        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true parentSpan=false",
-        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true parentSpan=false");
+        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true bytes=-1/-1 parentSpan=false",
+        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true bytes=-1/-1 parentSpan=false",
+        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true bytes=-1/-1 parentSpan=false",
+        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true bytes=-1/-1 parentSpan=false");
   }
 
   @Test

@@ -51,20 +51,20 @@ public final class RpcInstrumenter {
   private static final Attributes SENT = Attributes.of(RpcSemconv.MESSAGE_TYPE, "SENT");
   private static final Attributes RECEIVED = Attributes.of(RpcSemconv.MESSAGE_TYPE, "RECEIVED");
 
-  private final Tracer tracer;
+  final Tracer tracer;
   private final TextMapPropagator propagator;
-  private final RpcSide side;
+  final RpcSide side;
   private final SpanNamer spanNamer;
   private final Predicate<RpcMethod> methodFilter;
   private final AttributeEnricher[] enrichers;
   private final StatusRule statusRule;
   private final boolean[] errorByCode;
-  private final boolean messageEvents;
+  final boolean messageEvents;
   private final boolean samplingAttributes;
-  private final MetadataCapture requestCapture;
-  private final MetadataCapture responseCapture;
+  final MetadataCapture requestCapture;
+  final MetadataCapture responseCapture;
   private final RpcSemconv.Mode mode;
-  private final SpanKind spanKind;
+  final SpanKind spanKind;
   /** The end-of-call hook, or null: then nothing is timed or counted for it. */
   final CallListener callListener;
   private final AttemptTracing attemptTracing;
@@ -109,11 +109,6 @@ public final class RpcInstrumenter {
     return tracer;
   }
 
-  /** The span kind of this side. */
-  SpanKind spanKind() {
-    return spanKind;
-  }
-
   /**
    * A call of {@code info}'s method in {@code parent} (the caller's context on a client, the extracted one on
    * a server); its span starts with {@link TracedCall#startSpan}.
@@ -127,52 +122,12 @@ public final class RpcInstrumenter {
     return attemptTracing;
   }
 
-  /** The propagator, resolved once from the OpenTelemetry instance. */
-  public TextMapPropagator propagator() {
-    return propagator;
-  }
-
-  /** The side these settings trace. */
-  public RpcSide side() {
-    return side;
-  }
-
-  /** The status rule. */
-  public StatusRule statusRule() {
-    return statusRule;
-  }
-
-  /** The semantic-convention generation(s) written. */
-  public RpcSemconv.Mode semconvMode() {
-    return mode;
-  }
-
-  /** Whether message events are on. */
-  public boolean messageEvents() {
-    return messageEvents;
-  }
-
   /**
    * Whether the constant attributes are given to the span builder, so that samplers see them, rather than
    * to the started span, only when it records.
    */
   public boolean samplingAttributes() {
     return samplingAttributes;
-  }
-
-  /** The request metadata capture. */
-  public MetadataCapture requestCapture() {
-    return requestCapture;
-  }
-
-  /** The response metadata capture. */
-  public MetadataCapture responseCapture() {
-    return responseCapture;
-  }
-
-  /** Whether any enricher is configured. */
-  public boolean hasEnrichers() {
-    return enrichers.length > 0;
   }
 
   /** The cached description of {@code descriptor}'s method. */
@@ -360,7 +315,7 @@ public final class RpcInstrumenter {
   /** Tells the end-of-call listener; what it throws is logged, never thrown. */
   void notifyListener(TracedCall call) {
     try {
-      callListener.onCallEnd(call);
+      call.notify(callListener);
     } catch (RuntimeException e) {
       logRateLimited("call listener " + callListener + " failed; the call is unaffected", e);
     }

@@ -36,9 +36,11 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   private Span span = Span.getInvalid();
   private Context context;
   private Metadata requestHeaders;
-  /** {@link System#nanoTime()} at start; taken only when the span records or a listener listens. */
-  private long startNanos;
-  private long durationNanos;
+  /**
+   * {@link System#nanoTime()} at start, taken only when the span records or a listener listens; replaced by
+   * the duration at the end (one field for both: a call object is allocated per call).
+   */
+  private long nanos;
   private volatile int ended;
   private long sent;
   private long received;
@@ -66,9 +68,9 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
    */
   public Span startSpan(Metadata requestHeaders, SpanContext link, FlatAttributes samplerAttributes) {
     this.requestHeaders = requestHeaders;
-    SpanBuilder builder = instrumenter.tracer().spanBuilder(info.spanName())
+    SpanBuilder builder = instrumenter.tracer.spanBuilder(info.spanName())
         .setParent(parent)
-        .setSpanKind(instrumenter.spanKind());
+        .setSpanKind(instrumenter.spanKind);
     if (link != null && link.isValid()) {
       builder.addLink(link);
     }
@@ -92,13 +94,13 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
     span = started;
     context = parent.with(started);
     if (started.isRecording() || instrumenter.callListener != null) {
-      startNanos = System.nanoTime();
+      nanos = System.nanoTime();
     }
   }
 
   /** Captures request metadata and runs the enrichers' {@code onStart}; call only for recording spans. */
   public void recordStart() {
-    MetadataCapture capture = instrumenter.requestCapture();
+    MetadataCapture capture = instrumenter.requestCapture;
     if (!capture.isEmpty() && requestHeaders != null) {
       capture.capture(requestHeaders, span);
     }
@@ -107,7 +109,7 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
 
   /** Captures allowlisted response headers on a recording span. */
   public void responseHeaders(Metadata headers) {
-    MetadataCapture capture = instrumenter.responseCapture();
+    MetadataCapture capture = instrumenter.responseCapture;
     if (!capture.isEmpty() && span.isRecording()) {
       capture.capture(headers, span);
     }
@@ -116,7 +118,7 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   /** Counts a message sent; adds its event when enabled, the span records and has not ended. */
   public void messageSent() {
     long id = ++sent;
-    if (instrumenter.messageEvents() && ended == 0) {
+    if (instrumenter.messageEvents && ended == 0) {
       instrumenter.messageEvent(span, true, id);
     }
   }
@@ -124,7 +126,7 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   /** Counts a message received; adds its event when enabled, the span records and has not ended. */
   public void messageReceived() {
     long id = ++received;
-    if (instrumenter.messageEvents() && ended == 0) {
+    if (instrumenter.messageEvents && ended == 0) {
       instrumenter.messageEvent(span, false, id);
     }
   }
@@ -157,8 +159,8 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
     error = thrown;
     trailers = endTrailers;
     CallListener listener = instrumenter.callListener;
-    if (startNanos != 0) {
-      durationNanos = System.nanoTime() - startNanos;
+    if (nanos != 0) {
+      nanos = System.nanoTime() - nanos;
     }
     try {
       instrumenter.finish(this, span);
@@ -168,11 +170,6 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
       }
     }
     return true;
-  }
-
-  /** Whether {@link #end} has run. */
-  public boolean isEnded() {
-    return ended != 0;
   }
 
   /** The call's span (invalid before {@link #startSpan}). */
@@ -185,39 +182,21 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
     return context;
   }
 
-  /** The instrumenter this call runs on. */
-  public RpcInstrumenter instrumenter() {
-    return instrumenter;
+  /** Tells {@code listener} how the call ended. */
+  void notify(CallListener listener) {
+    boolean client = side() == RpcSide.CLIENT;
+    listener.onCallEnd(info.method(), side(), code, nanos, client ? sent : received, client ? received : sent,
+        requestBytes, responseBytes, parent);
   }
 
-  /** The call's duration in nanoseconds; 0 when neither the span recorded nor a listener listened. */
-  public long durationNanos() {
-    return durationNanos;
+  /** The duration in nanoseconds, once ended; 0 when neither the span recorded nor a listener listened. */
+  long durationNanos() {
+    return nanos;
   }
 
   /** The status code the call ended with; {@code UNKNOWN} before it ended. */
-  public Status.Code code() {
+  Status.Code code() {
     return code == null ? Status.Code.UNKNOWN : code;
-  }
-
-  /** Request messages: sent on a client, received on a server. */
-  public long requestMessages() {
-    return side() == RpcSide.CLIENT ? sent : received;
-  }
-
-  /** Response messages: received on a client, sent on a server. */
-  public long responseMessages() {
-    return side() == RpcSide.CLIENT ? received : sent;
-  }
-
-  /** Request bytes as reported with {@link #addRequestBytes}, or -1 when unknown. */
-  public long requestBytes() {
-    return requestBytes;
-  }
-
-  /** Response bytes as reported with {@link #addResponseBytes}, or -1 when unknown. */
-  public long responseBytes() {
-    return responseBytes;
   }
 
   /** The trailers the call ended with, or null. */
@@ -234,7 +213,7 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
 
   @Override
   public RpcSide side() {
-    return instrumenter.side();
+    return instrumenter.side;
   }
 
   @Override
