@@ -57,15 +57,10 @@ final class ContextListener<ReqT> extends ForwardingServerCallListener.SimpleFor
     try {
       delegate = next.startCall(call, headers);
     } catch (RuntimeException | Error e) {
-      if (tracingCall != null) {
-        tracingCall.failed(e);
-      }
+      failed(tracingCall, e);
       throw e;
     } finally {
-      if (grpcContext != null) {
-        grpcContext.detach(previous);
-      }
-      scope.close();
+      exit(grpcContext, previous, scope);
     }
     return new ContextListener<>(delegate, context, grpcContext, tracingCall);
   }
@@ -134,15 +129,25 @@ final class ContextListener<ReqT> extends ForwardingServerCallListener.SimpleFor
       }
     } catch (RuntimeException | Error e) {
       // After cancel or complete the span has ended already and this changes nothing.
-      if (call != null) {
-        call.failed(e);
-      }
+      failed(call, e);
       throw e;
     } finally {
-      if (grpcContext != null) {
-        grpcContext.detach(previous);
-      }
-      scope.close();
+      exit(grpcContext, previous, scope);
     }
+  }
+
+  /** Ends the span of a traced call whose handler threw (never throws); nothing without a traced call. */
+  private static void failed(TracingServerCall<?, ?> call, Throwable thrown) {
+    if (call != null) {
+      call.failed(thrown);
+    }
+  }
+
+  /** Undoes making the contexts current, in reverse order. */
+  private static void exit(io.grpc.Context grpcContext, io.grpc.Context previous, Scope scope) {
+    if (grpcContext != null) {
+      grpcContext.detach(previous);
+    }
+    scope.close();
   }
 }
