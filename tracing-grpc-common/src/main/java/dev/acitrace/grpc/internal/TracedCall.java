@@ -89,7 +89,10 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
     return started;
   }
 
-  /** Takes {@code started} as the call's span (what {@link #startSpan} does after starting it). */
+  /**
+   * Takes {@code started} as the call's span: what {@link #startSpan} does after starting it; public for
+   * tests that need a span of their own making.
+   */
   public void begin(Span started) {
     span = started;
     context = parent.with(started);
@@ -131,12 +134,15 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
     }
   }
 
-  /** Adds request bytes seen (e.g. by a stream tracer), for the {@link CallListener}. */
+  /**
+   * Adds request bytes seen (e.g. by a stream tracer), for the {@link CallListener}. Not synchronized:
+   * report from one thread at a time and before the call ends (e.g. from the tracer's {@code streamClosed}).
+   */
   public void addRequestBytes(long bytes) {
     requestBytes = requestBytes < 0 ? bytes : requestBytes + bytes;
   }
 
-  /** Adds response bytes seen (e.g. by a stream tracer), for the {@link CallListener}. */
+  /** Adds response bytes seen (e.g. by a stream tracer), for the {@link CallListener}; as {@link #addRequestBytes}. */
   public void addResponseBytes(long bytes) {
     responseBytes = responseBytes < 0 ? bytes : responseBytes + bytes;
   }
