@@ -183,10 +183,16 @@ final class CollectorOutage {
             closeMs + " ms");
         report.figure("export stats before close, " + setup.name, before);
         report.figure("export stats after close, " + setup.name, after);
+        long spans = 2L * (warmup + callsPerSetup);
+        long counted = after.exportedSpans() + after.failedSpans() + after.droppedSpans();
+        report.figure("spans neither exported, failed nor dropped after close, " + setup.name,
+            setup.name.equals("none") ? "n/a (no exporter)" : (spans - counted) + " of " + spans);
       }
       report.figure("connections the silent server accepted", held.size());
       report.check("nothing uncaught, no SEVERE log", watch.uncaught.get() == 0 && watch.severe.get() == 0,
-          watch.uncaught.get() + " uncaught, " + watch.severe.get() + " SEVERE " + watch.examples);
+          watch.uncaught.get() + " uncaught, " + watch.severe.get() + " SEVERE " + watch.uncaughtExamples
+              + watch.severeExamples);
+      report.figure("WARNING records from gRPC/acitrace", watch.warnings.get() + " " + watch.warningExamples);
       report.note("Spans per setup: 2 per call (client and server), " + 2 * (warmup + callsPerSetup)
           + " in all. The export stats show where they went (OTLP's batch queue holds 2,048; the rest is dropped"
           + " while the collector is down).");

@@ -180,7 +180,9 @@ final class HeaderFuzz {
       report.figure("server spans with a baggage.* attribute", spansWithBaggage.get());
       report.figure("largest handler baggage (members)", maxMembers.get());
       report.figure("largest handler baggage (bytes, W3C-encoded)", maxBytes.get());
-      report.figure("WARNING records from gRPC/acitrace", watch.warnings.get());
+      report.figure("header values gRPC's transport dropped before any interceptor (not printable ASCII)",
+          watch.droppedHeaders.get());
+      report.figure("other WARNING records from gRPC/acitrace", watch.warnings.get() + " " + watch.warningExamples);
       StringBuilder mix = new StringBuilder();
       for (Kind kind : Kind.values()) {
         mix.append(mix.length() == 0 ? "" : ", ").append(kind.name().toLowerCase()).append(' ').append(kinds.get(kind.ordinal()));
@@ -191,7 +193,8 @@ final class HeaderFuzz {
       report.check("every call reached the handler", handled.get() == calls, handled.get() + " of " + calls);
       report.check("0 exceptions out of interceptors (no SEVERE log from gRPC/acitrace, nothing uncaught)",
           watch.severe.get() == 0 && watch.uncaught.get() == 0,
-          watch.severe.get() + " SEVERE, " + watch.uncaught.get() + " uncaught " + watch.examples);
+          watch.severe.get() + " SEVERE, " + watch.uncaught.get() + " uncaught " + watch.severeExamples
+              + watch.uncaughtExamples);
       report.check("the handler always runs in a server span", noServerSpan.get() == 0,
           noServerSpan.get() + " handler calls without a valid span");
       report.check("handler baggage within " + MAX_MEMBERS + " members", membersOver.get() == 0,

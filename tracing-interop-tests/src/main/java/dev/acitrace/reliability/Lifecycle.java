@@ -198,7 +198,8 @@ final class Lifecycle {
       report.figure("statuses the clients got", new java.util.TreeMap<>(statuses));
       report.figure("spans started (processor / decorator)", started.get() + " / " + endCounting.spans.get());
       report.figure("end() calls through the decorator", endCounting.ends.get());
-      report.figure("SEVERE / WARNING records from gRPC/acitrace", watch.severe.get() + " / " + watch.warnings.get());
+      report.figure("SEVERE records (gRPC logging the handlers' own exceptions) / WARNING records",
+          watch.severe.get() + " / " + watch.warnings.get() + " " + watch.warningExamples);
 
       report.check(">= 1 span per call was started (client spans at least)", started.get() >= calls,
           started.get() + " spans for " + calls + " calls");
@@ -215,7 +216,7 @@ final class Lifecycle {
           closedTwice.get() + " closed twice");
       report.check("no context left on pool threads (OpenTelemetry and io.grpc.Context, after the run)",
           leaks.isEmpty(), leaks.isEmpty() ? "executors, event loops: root context everywhere" : leaks.toString());
-      report.check("nothing uncaught", watch.uncaught.get() == 0, watch.uncaught.get() + " " + watch.examples);
+      report.check("nothing uncaught", watch.uncaught.get() == 0, watch.uncaught.get() + " " + watch.uncaughtExamples);
     } finally {
       serverPool.shutdownNow();
       clientPool.shutdownNow();

@@ -19,7 +19,11 @@ final class Watch implements AutoCloseable {
   final AtomicLong severe = new AtomicLong();
   final AtomicLong warnings = new AtomicLong();
   final AtomicLong uncaught = new AtomicLong();
-  final List<String> examples = new CopyOnWriteArrayList<>();
+  /** gRPC's transport dropping a header value that is not printable ASCII (it logs a WARNING each time). */
+  final AtomicLong droppedHeaders = new AtomicLong();
+  final List<String> severeExamples = new CopyOnWriteArrayList<>();
+  final List<String> warningExamples = new CopyOnWriteArrayList<>();
+  final List<String> uncaughtExamples = new CopyOnWriteArrayList<>();
 
   private final Logger root = Logger.getLogger("");
   private final Handler handler;
@@ -37,10 +41,12 @@ final class Watch implements AutoCloseable {
         }
         if (record.getLevel().intValue() >= Level.SEVERE.intValue()) {
           severe.incrementAndGet();
-          keep("SEVERE " + logger + ": " + record.getMessage() + " " + record.getThrown());
+          keep(severeExamples, logger + ": " + record.getMessage() + " " + record.getThrown());
+        } else if (logger.equals("io.grpc.internal.TransportFrameUtil")) {
+          droppedHeaders.incrementAndGet();
         } else if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
           warnings.incrementAndGet();
-          keep("WARNING " + logger + ": " + record.getMessage());
+          keep(warningExamples, logger + ": " + record.getMessage());
         }
       }
 
@@ -63,13 +69,18 @@ final class Watch implements AutoCloseable {
     previous = Thread.getDefaultUncaughtExceptionHandler();
     Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
       uncaught.incrementAndGet();
-      keep("uncaught on " + thread.getName() + ": " + e);
+      StringBuilder where = new StringBuilder();
+      StackTraceElement[] stack = e.getStackTrace();
+      for (int i = 0; i < Math.min(6, stack.length); i++) {
+        where.append(" at ").append(stack[i]);
+      }
+      keep(uncaughtExamples, "on " + thread.getName() + ": " + e + where);
     });
   }
 
-  void keep(String example) {
+  static void keep(List<String> examples, String example) {
     if (examples.size() < KEPT) {
-      String text = example.length() > 300 ? example.substring(0, 300) + "..." : example;
+      String text = example.length() > 900 ? example.substring(0, 900) + "..." : example;
       examples.add(text.replaceAll("\\p{Cntrl}", "?"));
     }
   }
