@@ -62,7 +62,7 @@ final class Lifecycle {
       Bytes.method(MethodDescriptor.MethodType.SERVER_STREAMING, "reliability.v1.Life/Stream");
   private static final MethodDescriptor<byte[], byte[]> BIDI =
       Bytes.method(MethodDescriptor.MethodType.BIDI_STREAMING, "reliability.v1.Life/Bidi");
-  private static final int POOL_THREADS = 4;
+  static final int POOL_THREADS = 4;
 
   /** What the handler does, from the first request byte. */
   enum Handler { NORMAL, THROW, EARLY_CLOSE, ERROR_STATUS, SLOW }
@@ -394,7 +394,7 @@ final class Lifecycle {
   }
 
   /** Runs the check on every thread of a fixed pool: all tasks wait at a barrier, so each has its own thread. */
-  private static List<String> checkPool(String name, ExecutorService pool) throws Exception {
+  static List<String> checkPool(String name, ExecutorService pool) throws Exception {
     CyclicBarrier barrier = new CyclicBarrier(POOL_THREADS);
     List<java.util.concurrent.Future<String>> results = new ArrayList<>();
     for (int i = 0; i < POOL_THREADS; i++) {
@@ -414,7 +414,7 @@ final class Lifecycle {
     return leaks;
   }
 
-  private static List<String> checkLoops(String name, EventLoopGroup group) throws Exception {
+  static List<String> checkLoops(String name, EventLoopGroup group) throws Exception {
     List<String> leaks = new ArrayList<>();
     for (EventExecutor loop : group) {
       String leak = loop.submit(Lifecycle::leakOnThisThread).get(20, TimeUnit.SECONDS);
