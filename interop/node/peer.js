@@ -3,10 +3,11 @@
 // An independent gRPC peer for acitrace's interop tests: @grpc/grpc-js traced by OpenTelemetry JS
 // (instrumentation-grpc, W3C trace context + W3C baggage propagators). Nothing here knows acitrace.
 //
-//   node peer.js serve [--host 127.0.0.1] [--port 0] [--spans FILE]
-//       Serves acitrace.interop.v1.Interop (proto/acitrace/interop/v1/interop.proto). Prints
-//       {"type":"listening","port":N} first. Exits when its standard input closes, or on SIGTERM/SIGINT.
-//   node peer.js call --target HOST:PORT --method package.Service/Method [--proto FILE] [--include DIR]...
+//   node peer.js serve [--host 127.0.0.1] [--port 0] [--listen unix:///path.sock] [--spans FILE]
+//       Serves acitrace.interop.v1.Interop (proto/acitrace/interop/v1/interop.proto) on host:port, or on
+//       --listen (any grpc-js address). Prints {"type":"listening","port":N,"address":"..."} first. Exits
+//       when its standard input closes, or on SIGTERM/SIGINT.
+//   node peer.js call --target HOST:PORT|unix:///path.sock --method package.Service/Method [--proto FILE] [--include DIR]...
 //       [--request JSON] [--baggage KEY=VALUE]... [--metadata KEY=VALUE]... [--deadline-ms N]
 //       [--root-span NAME] [--spans FILE]
 //       Calls any unary or server-streaming method of any service in FILE (default: the interop proto),
@@ -240,15 +241,14 @@ function serve(options) {
 
   const server = new grpc.Server();
   server.addService(service, { Unary: unary, ServerStream: serverStream });
-  const host = options.host || '127.0.0.1';
-  server.bindAsync(`${host}:${options.port || 0}`, grpc.ServerCredentials.createInsecure(),
-    (error, port) => {
-      if (error) {
-        process.stderr.write(`peer.js: cannot listen: ${error.message}\n`);
-        process.exit(1);
-      }
-      printLine({ type: 'listening', port });
-    });
+  const address = options.listen || `${options.host || '127.0.0.1'}:${options.port || 0}`;
+  server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
+    if (error) {
+      process.stderr.write(`peer.js: cannot listen on ${address}: ${error.message}\n`);
+      process.exit(1);
+    }
+    printLine({ type: 'listening', port, address });
+  });
   const stop = () => {
     server.forceShutdown();
     for (const client of clients.values()) {
