@@ -15,6 +15,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.Status;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -68,10 +69,16 @@ final class HeaderFuzz {
   private static final Metadata.Key<byte[]> TRACEPARENT = rawKey("traceparent");
   private static final Metadata.Key<byte[]> TRACESTATE = rawKey("tracestate");
   private static final Metadata.Key<byte[]> BAGGAGE = rawKey("baggage");
+  private static final Metadata.Key<String> TRACEPARENT_TEXT =
+      Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> TRACESTATE_TEXT =
+      Metadata.Key.of("tracestate", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> BAGGAGE_TEXT = Metadata.Key.of("baggage", Metadata.ASCII_STRING_MARSHALLER);
   private static final String HEX = "0123456789abcdef";
   private static final int CONCURRENCY = 32;
 
   private final int calls;
+  private final int rawCalls;
   private final long seed;
 
   // handler-side checks
@@ -91,11 +98,13 @@ final class HeaderFuzz {
   private final AtomicLong badRequestIdAttribute = new AtomicLong();
   // client side
   private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong nonPrintableSeen = new AtomicLong();
   private final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final AtomicLongArray kinds = new AtomicLongArray(Kind.values().length);
 
-  HeaderFuzz(int calls, long seed) {
+  HeaderFuzz(int calls, int rawCalls, long seed) {
     this.calls = calls;
+    this.rawCalls = rawCalls;
     this.seed = seed;
   }
 
@@ -133,7 +142,21 @@ final class HeaderFuzz {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .maxInboundMetadataSize(4 * 1024 * 1024)
         .executor(handlers)
-        .addService(service);
+        .addService(service)
+        .intercept(new io.grpc.ServerInterceptor() { // runs inside the tracing interceptor, added after it
+          @Override
+          public <ReqT, RespT> io.grpc.ServerCall.Listener<ReqT> interceptCall(io.grpc.ServerCall<ReqT, RespT> call,
+              Metadata headers, io.grpc.ServerCallHandler<ReqT, RespT> next) {
+            for (Metadata.Key<String> key : List.of(TRACEPARENT_TEXT, TRACESTATE_TEXT, BAGGAGE_TEXT)) {
+              Iterable<String> values = headers.getAll(key);
+              if (values != null && hasNonPrintable(values)) {
+                nonPrintableSeen.incrementAndGet();
+                break;
+              }
+            }
+            return next.startCall(call, headers);
+          }
+        });
     Server server = GrpcServerTracing.builder(openTelemetry).config(TracingConfig.of(java.util.Map.of())).build()
         .applyTo(builder).build().start();
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext()
@@ -163,8 +186,11 @@ final class HeaderFuzz {
           }
         }, Runnable::run);
       }
-      inFlight.acquire(CONCURRENCY);
+      boolean allClosed = inFlight.tryAcquire(CONCURRENCY, 60, TimeUnit.SECONDS);
+      int stuck = allClosed ? 0 : CONCURRENCY - inFlight.availablePermits();
       long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      long handledByGrpcClient = handled.get();
+      RawPass raw = rawPass(server.getPort(), new Random(seed + 1), payload);
       channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
       server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
       handlers.shutdown();
@@ -189,8 +215,23 @@ final class HeaderFuzz {
       }
       report.figure("baggage shapes sent", mix);
 
-      report.check("0 failed calls", failed.get() == 0, failed.get() + " failed " + failures);
-      report.check("every call reached the handler", handled.get() == calls, handled.get() + " of " + calls);
+      report.check("0 failed calls", failed.get() == 0 && stuck == 0,
+          failed.get() + " failed " + failures + (stuck == 0 ? "" : ", " + stuck + " never closed"));
+      report.check("every call reached the handler", handledByGrpcClient == calls,
+          handledByGrpcClient + " of " + calls);
+      report.figure("raw HTTP/2 calls (header bytes as they are: controls, UTF-8, obs-text)", rawCalls);
+      report.figure("raw HTTP/2 calls answered OK / refused by the server's transport before gRPC",
+          raw.ok + " / " + raw.refused + " " + raw.refusedExamples);
+      report.check("raw HTTP/2: 0 calls failed with a gRPC status", raw.failed == 0,
+          raw.failed + " failed " + raw.failedExamples);
+      report.check("raw HTTP/2: every call answered OK reached the handler",
+          handled.get() - handledByGrpcClient == raw.ok, (handled.get() - handledByGrpcClient) + " of " + raw.ok);
+      report.figure("calls whose trace headers reached the interceptors with characters outside printable ASCII",
+          nonPrintableSeen.get());
+      report.check("raw HTTP/2: bytes outside printable ASCII reached the interceptors (not vacuous)",
+          nonPrintableSeen.get() > 0, nonPrintableSeen.get() + " calls");
+      report.check("raw HTTP/2: most calls got through the transport (the pass is not vacuous)",
+          raw.ok >= rawCalls * 9L / 10, raw.ok + " of " + rawCalls);
       report.check("0 exceptions out of interceptors (no SEVERE log from gRPC/acitrace, nothing uncaught)",
           watch.severe.get() == 0 && watch.uncaught.get() == 0,
           watch.severe.get() + " SEVERE, " + watch.uncaught.get() + " uncaught " + watch.severeExamples
@@ -211,6 +252,81 @@ final class HeaderFuzz {
           spansWithBaggage.get() + " spans");
     }
     return report;
+  }
+
+  /** What the raw HTTP/2 pass saw. */
+  private static final class RawPass {
+    long ok;
+    long failed;
+    long refused;
+    final List<String> failedExamples = new java.util.ArrayList<>();
+    final List<String> refusedExamples = new java.util.ArrayList<>();
+  }
+
+  /**
+   * The same hostile headers, sent by a bare HTTP/2 client byte for byte, so that controls, raw UTF-8 and
+   * obs-text reach the server (grpc-java's client would drop them). A stream the server's transport resets
+   * before gRPC sees it is counted apart: no interceptor ran.
+   */
+  private RawPass rawPass(int port, Random random, byte[] payload) throws Exception {
+    RawPass pass = new RawPass();
+    RawHttp2Client client = new RawHttp2Client("127.0.0.1", port);
+    try {
+      Semaphore inFlight = new Semaphore(16);
+      List<java.util.concurrent.CompletableFuture<RawHttp2Client.Outcome>> pending = new java.util.ArrayList<>();
+      for (int i = 0; i < rawCalls; i++) {
+        if (!client.isOpen()) {
+          client.close();
+          client = new RawHttp2Client("127.0.0.1", port);
+        }
+        List<Object[]> headers = new java.util.ArrayList<>();
+        if (random.nextInt(10) < 8) {
+          headers.add(new Object[] {"traceparent", traceparent(random)});
+        }
+        if (random.nextBoolean()) {
+          headers.add(new Object[] {"tracestate", tracestate(random)});
+        }
+        for (int b = random.nextInt(10) < 8 ? 1 : random.nextInt(4); b > 0; b--) {
+          headers.add(new Object[] {"baggage", baggage(random)});
+        }
+        inFlight.acquire();
+        var outcome = client.call(ECHO.getFullMethodName().startsWith("/") ? ECHO.getFullMethodName()
+            : "/" + ECHO.getFullMethodName(), payload, headers);
+        outcome.whenComplete((o, e) -> inFlight.release());
+        pending.add(outcome);
+      }
+      for (var outcome : pending) {
+        RawHttp2Client.Outcome o = outcome.get(60, TimeUnit.SECONDS);
+        if (o.grpcStatus() == 0) {
+          pass.ok++;
+        } else if (o.grpcStatus() < 0) {
+          pass.refused++;
+          if (pass.refusedExamples.size() < 3) {
+            pass.refusedExamples.add(o.detail());
+          }
+        } else {
+          pass.failed++;
+          if (pass.failedExamples.size() < 5) {
+            pass.failedExamples.add(Status.fromCodeValue(o.grpcStatus()).getCode() + ": " + o.detail());
+          }
+        }
+      }
+    } finally {
+      client.close();
+    }
+    return pass;
+  }
+
+  private static boolean hasNonPrintable(Iterable<String> values) {
+    for (String value : values) {
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        if (c < 0x20 || c > 0x7e) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Runs in the handler, with the server's context current. */

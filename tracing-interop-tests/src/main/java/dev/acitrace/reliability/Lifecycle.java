@@ -159,7 +159,9 @@ final class Lifecycle {
           inFlight.release();
         });
       }
-      inFlight.acquire(concurrency);
+      // a call that never closes is a finding, not a reason to hang: wait a bounded time
+      boolean allClosed = inFlight.tryAcquire(concurrency, 60, TimeUnit.SECONDS);
+      int stuck = allClosed ? 0 : concurrency - inFlight.availablePermits();
       maxInFlight = peak.get();
       long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
 
@@ -212,6 +214,8 @@ final class Lifecycle {
       report.check("every span the decorator handed out was ended", endCounting.ends.get()
           - endCounting.secondEnds.get() == endCounting.spans.get(),
           (endCounting.ends.get() - endCounting.secondEnds.get()) + " of " + endCounting.spans.get());
+      report.check("every call closed on the client (within 60 s of the last start)", stuck == 0,
+          stuck + " calls still open");
       report.check("each call closed exactly once on the client", closedTwice.get() == 0,
           closedTwice.get() + " closed twice");
       report.check("no context left on pool threads (OpenTelemetry and io.grpc.Context, after the run)",
