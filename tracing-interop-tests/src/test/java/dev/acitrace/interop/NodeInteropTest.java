@@ -204,6 +204,30 @@ class NodeInteropTest {
     chain.assertStatuses(Status.Code.NOT_FOUND.value());
   }
 
+  @Test
+  void nodeClientSendsHostileTraceparent_ourServerStartsANewTraceAndRelaysExactlyOneHeader() throws Exception {
+    String hostile = "00-" + "0".repeat(32) + "-00f067aa0ba902b7-01"; // all-zero trace id: invalid
+    List<String> args = new ArrayList<>(List.of("--target", "127.0.0.1:" + javaServer.getPort(),
+        "--method", UNARY, "--request", request(0, 0), "--metadata", "traceparent=" + hostile,
+        "--baggage", BaggageKeys.REQUEST_ID + "=req-interop-hostile"));
+    CallResult result = peer.call(args);
+
+    assertThat(result.code()).isZero();
+    List<Map<String, Object>> hops = hops(result.message(0));
+    String javaTrace = (String) hops.get(0).get("trace_id");
+    assertThat(hops.get(0).get("traceparent")).as("what our server received").isEqualTo(hostile);
+    assertThat(javaTrace).isNotEqualTo(result.onlySpan("CLIENT").traceId()).doesNotMatch("0+");
+    List<SpanData> java = awaitJavaSpans(javaTrace, 2);
+    SpanData server = only(java, SpanKind.SERVER);
+    SpanData client = only(java, SpanKind.CLIENT);
+    assertThat(server.getParentSpanContext().isValid()).as("a new trace: no parent").isFalse();
+    assertThat(client.getParentSpanId()).isEqualTo(server.getSpanId());
+    assertThat(hops.get(1).get("traceparent")).as("one traceparent reaches the Node server, ours")
+        .isEqualTo("00-" + javaTrace + "-" + client.getSpanId() + "-"
+            + client.getSpanContext().getTraceFlags().asHex());
+    assertThat(hops.get(1).get("baggage")).isEqualTo(Map.of(BaggageKeys.REQUEST_ID, "req-interop-hostile"));
+  }
+
   // ---- Java client -> Node server ---------------------------------------------------------------------
 
   @Test
