@@ -2,11 +2,11 @@ package dev.acitrace.snapshotter;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * containerd's filter syntax for snapshots, for implementations of {@link Snapshotter#walk}.
@@ -18,6 +18,12 @@ import java.util.regex.PatternSyntaxException;
  * {@code view}, {@code committed}) and {@code labels.<key>}; field names and values may be
  * double-quoted with backslash escapes. As in containerd, {@code ==} needs the field to be present,
  * {@code !=} matches an absent field, and {@code ~=} is an unanchored regular expression.
+ *
+ * <p>Regular expressions are RE2's, as in containerd (Go's {@code regexp}), matched by RE2/J: the
+ * syntax containerd accepts, and matching in time linear in the field's length whatever the pattern, so
+ * a pattern like {@code (a|a){1,64}$} cannot keep a core busy (backtracking engines such as
+ * {@code java.util.regex} take exponential time on it). Error messages repeat at most
+ * {@value SnapshotLimits#ECHO_LIMIT} characters of a filter.
  */
 public final class SnapshotFilter {
 
@@ -150,7 +156,8 @@ public final class SnapshotFilter {
         try {
           pattern = Pattern.compile(value);
         } catch (PatternSyntaxException e) {
-          throw error("bad regular expression " + value, e);
+          throw error("bad regular expression " + SnapshotLimits.quote(value) + ": "
+              + SnapshotLimits.quote(e.getDescription()), null);
         }
       }
       return new Selector(List.copyOf(path), operator, value, pattern);
@@ -246,7 +253,7 @@ public final class SnapshotFilter {
     }
 
     private InvalidArgumentException error(String what, Throwable cause) {
-      String message = "malformed filter \"" + input + "\" at " + pos + ": " + what;
+      String message = "malformed filter " + SnapshotLimits.quote(input) + " at " + pos + ": " + what;
       return cause == null ? new InvalidArgumentException(message) : new InvalidArgumentException(message, cause);
     }
   }
