@@ -39,8 +39,16 @@ public final class SnapshotFilter {
   public static Predicate<SnapshotInfo> parseAll(List<String> filters) {
     requireNonNull(filters, "filters");
     Predicate<SnapshotInfo> any = null;
+    long regexChars = 0;
     for (String filter : filters) {
-      Predicate<SnapshotInfo> one = parse(filter);
+      requireNonNull(filter, "filter");
+      Parser parser = new Parser(filter);
+      Predicate<SnapshotInfo> one = parser.parse();
+      regexChars += parser.regexChars;
+      if (regexChars > SnapshotLimits.MAX_REGEX_TOTAL_SIZE) {
+        throw new InvalidArgumentException("the regular expressions of " + filters.size() + " filters take "
+            + regexChars + " characters, more than " + SnapshotLimits.MAX_REGEX_TOTAL_SIZE);
+      }
       any = any == null ? one : any.or(one);
     }
     return any == null ? info -> true : any;
@@ -106,6 +114,7 @@ public final class SnapshotFilter {
   private static final class Parser {
     private final String input;
     private int pos;
+    long regexChars;
 
     Parser(String input) {
       this.input = input;
@@ -153,6 +162,12 @@ public final class SnapshotFilter {
       String value = value();
       Pattern pattern = null;
       if (operator == Operator.MATCHES) {
+        // RE2/J matches in linear time, but compiling takes more than linear time in the pattern's length
+        if (value.length() > SnapshotLimits.MAX_REGEX_SIZE) {
+          throw error("regular expression of " + value.length() + " characters, more than "
+              + SnapshotLimits.MAX_REGEX_SIZE, null);
+        }
+        regexChars += value.length();
         try {
           pattern = Pattern.compile(value);
         } catch (PatternSyntaxException e) {

@@ -24,6 +24,15 @@ public final class SnapshotLimits {
    */
   public static final int MAX_LABELS_ENCODED_SIZE = 4 * 1024 * 1024 - 64 * 1024;
 
+  /**
+   * The longest {@code ~=} regular expression in a filter (characters): RE2 matches in linear time, but
+   * compiling a pattern costs more than linear time in its length (about 7 s for 64 K characters here).
+   */
+  public static final int MAX_REGEX_SIZE = 1024;
+
+  /** The most characters of regular expressions in all the filters of one call. */
+  public static final int MAX_REGEX_TOTAL_SIZE = 4096;
+
   /** How many characters of a key, name or filter an error message repeats. */
   public static final int ECHO_LIMIT = 128;
 

@@ -139,6 +139,20 @@ public final class SqliteMetadataStore implements MetadataStore {
     }
   }
 
+  /**
+   * Loads SQLite's native library now rather than on the first {@link #open} (once per JVM; sqlite-jdbc
+   * extracts it from its jar to {@code org.sqlite.tmpdir}, by default {@code java.io.tmpdir}).
+   *
+   * @throws IOException if the library cannot be extracted or loaded
+   */
+  public static void loadNativeLibrary() throws IOException {
+    try {
+      org.sqlite.SQLiteJDBCLoader.initialize();
+    } catch (Exception e) {
+      throw new IOException("cannot load SQLite's native library: " + e.getMessage(), e);
+    }
+  }
+
   private static SQLiteConfig config() {
     SQLiteConfig config = new SQLiteConfig();
     config.setJournalMode(SQLiteConfig.JournalMode.WAL);
