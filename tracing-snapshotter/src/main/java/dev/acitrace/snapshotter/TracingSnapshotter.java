@@ -271,7 +271,9 @@ public final class TracingSnapshotter implements Snapshotter {
     // the parent is Context.current(): the server span when called through the gRPC binding
     SpanBuilder builder = tracer.spanBuilder(operation.spanName).setSpanKind(SpanKind.INTERNAL);
     if (key != null && !key.isEmpty()) {
-      builder.setAttribute(SNAPSHOT_KEY, key);
+      // a caller can send a megabyte of key (it cannot exist: keys are at most MAX_KEY_SIZE bytes)
+      builder.setAttribute(SNAPSHOT_KEY,
+          key.length() <= SnapshotLimits.MAX_KEY_SIZE ? key : key.substring(0, SnapshotLimits.MAX_KEY_SIZE));
     }
     return builder;
   }
@@ -296,7 +298,7 @@ public final class TracingSnapshotter implements Snapshotter {
 
   private static Scope enter(Span span, String key) {
     Context context = Context.current().with(span);
-    if (key != null && !key.isEmpty()) {
+    if (key != null && !key.isEmpty() && key.length() <= SnapshotLimits.MAX_KEY_SIZE) {
       Baggage baggage = Baggage.fromContext(context).toBuilder().put(BaggageKeys.SNAPSHOT_KEY, key).build();
       context = context.with(baggage);
     }

@@ -183,6 +183,15 @@ class TracingSnapshotterTest {
   }
 
   @Test
+  void hugeKey_isCutOnTheSpan_andKeptOutOfBaggage() {
+    String huge = "missing" + "k".repeat(1 << 20);
+    assertThatThrownBy(() -> traced.stat(huge)).isInstanceOf(NotFoundException.class);
+    assertThat(otel.getSpans().get(0).getAttributes().get(TracingSnapshotter.SNAPSHOT_KEY))
+        .hasSize(SnapshotLimits.MAX_KEY_SIZE).startsWith("missingkkk");
+    assertThat(recorder.baggage.getEntryValue(BaggageKeys.SNAPSHOT_KEY)).isNull();
+  }
+
+  @Test
   void wrap_nullArguments_failFastNamingThem() {
     assertThatThrownBy(() -> TracingSnapshotter.wrap(null, otel.getOpenTelemetry()))
         .isInstanceOf(NullPointerException.class).hasMessage("delegate");

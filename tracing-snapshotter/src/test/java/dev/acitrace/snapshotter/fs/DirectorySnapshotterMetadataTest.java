@@ -103,6 +103,30 @@ class DirectorySnapshotterMetadataTest {
   }
 
   @Test
+  void walk_stopsFilteringOnceTheCallIsCancelled() throws IOException {
+    Path root = temp.resolve("root");
+    SnapshotStore.Builder legacy = SnapshotStore.newBuilder().setVersion(1).setNextId(1);
+    for (int i = 1; i <= 10_000; i++) {
+      legacy.addSnapshots(record(i, String.format("s%05d", i), "", dev.acitrace.snapshotter.proto.Kind.COMMITTED,
+          Map.of("a", "a".repeat(30) + "!")));
+    }
+    Files.createDirectories(root);
+    writeLegacy(root, legacy.build());
+
+    try (DirectorySnapshotter snapshotter = DirectorySnapshotter.open(root)) {
+      io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
+      long[] visited = {0};
+      assertThatThrownBy(() -> call.run(() -> snapshotter.walk(info -> {
+        visited[0]++;
+        call.cancel(null); // the caller goes away after the first answer
+      }, List.of("labels.a~=\"(a|a){1,64}$\"", "name~=^s"))))
+          .isInstanceOf(java.util.concurrent.CancellationException.class);
+      // the walk ends with the batch it was in: far from 10,000
+      assertThat(visited[0]).isPositive().isLessThanOrEqualTo(256);
+    }
+  }
+
+  @Test
   void labels_countUtf8Bytes_likeContainerd() throws IOException {
     try (DirectorySnapshotter snapshotter = DirectorySnapshotter.open(temp.resolve("root"))) {
       // 1 + 2 * 2047 = 4095 bytes; one more two-byte character makes 4097 (2049 chars: fine for UTF-16)
