@@ -7,6 +7,7 @@ import dev.acitrace.snapshotter.Snapshotter;
 import dev.acitrace.snapshotter.TracingSnapshotter;
 import dev.acitrace.snapshotter.Usage;
 import dev.acitrace.snapshotter.fs.DirectorySnapshotter;
+import dev.acitrace.snapshotter.storage.SqliteMetadataStore;
 import dev.acitrace.snapshotter.grpc.SnapshotsClient;
 import dev.acitrace.snapshotter.grpc.SnapshotterServer;
 import io.grpc.ManagedChannel;
@@ -179,8 +180,17 @@ public final class Main {
 
   private static int serve(ServeOptions options, PrintStream out, PrintStream err, CountDownLatch stop) {
     DirectorySnapshotter directory;
+    long nativeMillis;
+    long openMillis;
     try {
+      // SQLite's native library: once per JVM, extracted from the jar (slow on a loaded host)
+      long loading = System.nanoTime();
+      SqliteMetadataStore.loadNativeLibrary();
+      nativeMillis = (System.nanoTime() - loading) / 1_000_000;
+      long opening = System.nanoTime();
       directory = DirectorySnapshotter.open(options.root());
+      // recovery after a crash happens here (database recovery, leftover directories): worth showing
+      openMillis = (System.nanoTime() - opening) / 1_000_000;
     } catch (IOException | RuntimeException e) {
       err.println("snapshotter: cannot use root " + options.root() + ": " + describe(e));
       return ROOT_UNUSABLE;
@@ -225,7 +235,8 @@ public final class Main {
     server.unixSocket().ifPresent(s -> where.append(" unix://").append(s));
     server.tcpAddress().ifPresent(a -> where.append(" tcp://").append(a.getHostString()).append(':').append(a.getPort()));
     out.println("snapshotter: serving " + directory.root() + " on" + where
-        + (tracing.destination() == null ? "" : ", spans to " + tracing.destination()));
+        + (tracing.destination() == null ? "" : ", spans to " + tracing.destination())
+        + " (root opened in " + openMillis + " ms, SQLite loaded in " + nativeMillis + " ms)");
     out.flush();
     try {
       if (stop == null) {
