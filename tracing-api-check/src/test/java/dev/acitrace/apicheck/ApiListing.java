@@ -26,7 +26,9 @@ import java.util.stream.Stream;
  * Lists the public API of acitrace's modules from their compiled classes: every public type in a package
  * the module exports to everyone (qualified exports are not API), with every public and protected
  * constructor, method and field it declares, one signature per line, sorted, so that the listing is
- * stable across builds and JDKs and any change to it shows as a readable diff.
+ * stable across builds and JDKs and any change to it shows as a readable diff. Members a type inherits from
+ * one of our classes in a package that is not API (a builder core in an {@code internal} package) are what
+ * users call too, so they are listed under the API type, marked with the class they come from.
  */
 final class ApiListing {
 
@@ -36,7 +38,7 @@ final class ApiListing {
 
   /** Module name to listing text, for every acitrace module found on {@code classPath}. */
   static Map<String, String> listModules(String classPath, ClassLoader loader) {
-    Map<String, String> listings = new TreeMap<>();
+    Map<Path, ModuleDescriptor> modules = new java.util.LinkedHashMap<>();
     for (String entry : classPath.split(java.io.File.pathSeparator)) {
       Path path = Path.of(entry);
       if (!Files.exists(path)) {
@@ -46,8 +48,12 @@ final class ApiListing {
       if (descriptor == null || !descriptor.name().startsWith(PREFIX)) {
         continue;
       }
-      listings.put(descriptor.name(), list(descriptor, path, loader));
+      modules.put(path, descriptor);
     }
+    Set<String> apiPackages = new TreeSet<>();
+    modules.values().forEach(d -> apiPackages.addAll(exportedPackages(d)));
+    Map<String, String> listings = new TreeMap<>();
+    modules.forEach((path, descriptor) -> listings.put(descriptor.name(), list(descriptor, path, loader, apiPackages)));
     return listings;
   }
 
@@ -64,12 +70,15 @@ final class ApiListing {
     }
   }
 
-  static String list(ModuleDescriptor module, Path path, ClassLoader loader) {
-    Set<String> packages =
-        module.exports().stream()
-            .filter(e -> !e.isQualified())
-            .map(ModuleDescriptor.Exports::source)
-            .collect(Collectors.toCollection(TreeSet::new));
+  private static Set<String> exportedPackages(ModuleDescriptor module) {
+    return module.exports().stream()
+        .filter(e -> !e.isQualified())
+        .map(ModuleDescriptor.Exports::source)
+        .collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  static String list(ModuleDescriptor module, Path path, ClassLoader loader, Set<String> apiPackages) {
+    Set<String> packages = exportedPackages(module);
     List<String> classNames = classNames(path, packages);
     List<String> blocks = new ArrayList<>();
     int types = 0;
@@ -84,7 +93,7 @@ final class ApiListing {
         continue;
       }
       types++;
-      blocks.add(describe(type));
+      blocks.add(describe(type, apiPackages));
     }
     blocks.sort(null);
     StringBuilder out = new StringBuilder();
@@ -148,9 +157,27 @@ final class ApiListing {
     return (Modifier.isPublic(mods) || Modifier.isProtected(mods)) && isApi(enclosing);
   }
 
-  private static String describe(Class<?> type) {
+  private static String describe(Class<?> type, Set<String> apiPackages) {
     StringBuilder block = new StringBuilder(header(type)).append('\n');
     TreeSet<String> members = new TreeSet<>();
+    Set<String> declared = new java.util.HashSet<>();
+    for (Method m : type.getDeclaredMethods()) {
+      declared.add(m.getName() + java.util.Arrays.toString(m.getParameterTypes()));
+    }
+    for (Class<?> s = type.getSuperclass(); s != null && isHidden(s, apiPackages); s = s.getSuperclass()) {
+      String from = " " + s.getTypeName() + ".";
+      for (Method m : s.getDeclaredMethods()) {
+        if (visible(m.getModifiers()) && !m.isSynthetic() && !m.isBridge()
+            && declared.add(m.getName() + java.util.Arrays.toString(m.getParameterTypes()))) {
+          members.add(m.toGenericString().replace(from, " ") + "  (from " + s.getTypeName() + ")");
+        }
+      }
+      for (Field f : s.getDeclaredFields()) {
+        if (visible(f.getModifiers()) && !f.isSynthetic()) {
+          members.add(f.toGenericString().replace(from, " ") + "  (from " + s.getTypeName() + ")");
+        }
+      }
+    }
     for (Constructor<?> c : type.getDeclaredConstructors()) {
       if (visible(c.getModifiers()) && !c.isSynthetic() && !type.isEnum()) {
         members.add(c.toGenericString());
@@ -172,6 +199,11 @@ final class ApiListing {
       block.append("  ").append(member.replace(own, " ")).append('\n');
     }
     return block.toString();
+  }
+
+  /** One of our classes in a package that is not exported to everyone: users see it only through subtypes. */
+  private static boolean isHidden(Class<?> type, Set<String> apiPackages) {
+    return type.getName().startsWith(PREFIX) && !apiPackages.contains(type.getPackageName());
   }
 
   private static boolean visible(int modifiers) {

@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.acitrace.api.TracingConfig;
-import dev.acitrace.grpc.GrpcMetadata;
-import dev.acitrace.grpc.RpcSemconv;
 import dev.acitrace.grpc.StatusRule;
 import dev.acitrace.grpc.client.GrpcClientTracing;
+import dev.acitrace.grpc.internal.GrpcMetadata;
+import dev.acitrace.grpc.internal.RpcSemconv;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -142,7 +142,7 @@ class GrpcServerTracingTest {
       present = false;
     }
     assertThat(present).isEqualTo(Boolean.getBoolean("acitrace.test.grpcOverride"));
-    assertThat(dev.acitrace.grpc.GrpcContextBridge.grpcStoredInOpenTelemetry()).isEqualTo(present);
+    assertThat(dev.acitrace.grpc.internal.GrpcContextBridge.grpcStoredInOpenTelemetry()).isEqualTo(present);
   }
 
   @Test

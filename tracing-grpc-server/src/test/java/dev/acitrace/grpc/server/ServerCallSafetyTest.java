@@ -8,7 +8,7 @@ import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.AttributeEnricher;
 import dev.acitrace.api.spi.RpcRequestInfo;
 import dev.acitrace.api.spi.RpcResponseInfo;
-import dev.acitrace.grpc.RpcSemconv;
+import dev.acitrace.grpc.internal.RpcSemconv;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.acitrace.api.TracingConfig;
-import dev.acitrace.grpc.RpcSemconv;
+import dev.acitrace.grpc.internal.RpcSemconv;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
