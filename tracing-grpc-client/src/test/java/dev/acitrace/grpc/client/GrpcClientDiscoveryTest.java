@@ -33,7 +33,7 @@ class GrpcClientDiscoveryTest {
 
   private static final boolean CLASSPATH = Boolean.getBoolean("acitrace.test.classpath");
 
-  private final TestTelemetry telemetry = new TestTelemetry();
+  private final ClientTestTelemetry telemetry = new ClientTestTelemetry();
   private Server server;
   private ManagedChannel channel;
 

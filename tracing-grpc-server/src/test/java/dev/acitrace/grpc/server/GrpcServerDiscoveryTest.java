@@ -32,7 +32,7 @@ class GrpcServerDiscoveryTest {
 
   private static final boolean CLASSPATH = Boolean.getBoolean("acitrace.test.classpath");
 
-  private final TestTelemetry telemetry = new TestTelemetry();
+  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
   private final EchoService service = new EchoService("test.Echo");
   private Server server;
   private ManagedChannel channel;

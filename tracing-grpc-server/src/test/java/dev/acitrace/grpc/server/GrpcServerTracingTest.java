@@ -57,7 +57,7 @@ class GrpcServerTracingTest {
   private static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("request.id");
   private static final String HEX_128 = "[0-9a-f]{32}";
 
-  private TestTelemetry telemetry = new TestTelemetry();
+  private ServerTestTelemetry telemetry = new ServerTestTelemetry();
   private final EchoService serviceA = new EchoService("test.A");
   private final EchoService serviceB = new EchoService("test.B");
   private final List<Server> servers = new ArrayList<>();
@@ -77,7 +77,11 @@ class GrpcServerTracingTest {
     }
     serviceA.close();
     serviceB.close();
-    telemetry.close();
+    try {
+      telemetry.assertEachSpanEndedExactlyOnce(); // every test: each span ended once, no second end()
+    } finally {
+      telemetry.close();
+    }
   }
 
   /** Starts {@code service} with server tracing as {@code configure} builds it; returns its name. */
@@ -93,7 +97,7 @@ class GrpcServerTracingTest {
       builder.executor(executor);
     }
     // isolated from the environment and from providers on the test path (discovery has its own test)
-    GrpcServerTracing.Builder tracing = GrpcServerTracing.builder(telemetry.sdk)
+    GrpcServerTracing.Builder tracing = GrpcServerTracing.builder(telemetry.otel)
         .config(TracingConfig.of(Map.of()))
         .enrichers(List.of());
     servers.add(configure.apply(tracing).build().applyTo(builder).build().start());
@@ -105,7 +109,7 @@ class GrpcServerTracingTest {
   }
 
   private ManagedChannel tracedChannel(String name) {
-    ManagedChannel channel = GrpcClientTracing.builder(telemetry.sdk)
+    ManagedChannel channel = GrpcClientTracing.builder(telemetry.otel)
         .config(TracingConfig.of(Map.of()))
         .enrichers(List.of())
         .build()
@@ -150,21 +154,21 @@ class GrpcServerTracingTest {
     ManagedChannel channel = tracedChannel(start(serviceA));
     assertThat(ClientCalls.blockingUnaryCall(channel, serviceA.unary, CallOptions.DEFAULT, "ok"))
         .isEqualTo("echo:ok");
-    List<SpanData> spans = telemetry.awaitSpans(2);
-    SpanData client = span(spans, SpanKind.CLIENT, "test.A/Unary");
-    SpanData server = span(spans, SpanKind.SERVER, "test.A/Unary");
-    assertThat(client).hasNoParent();
-    assertThat(server)
-        .hasParent(client)
-        .hasStatus(StatusData.unset())
-        .hasEnded()
-        .hasAttributesSatisfyingExactly(
-            equalTo(RpcSemconv.RPC_SYSTEM, "grpc"),
-            equalTo(RpcSemconv.RPC_SERVICE, "test.A"),
-            equalTo(RpcSemconv.RPC_METHOD, "Unary"),
-            equalTo(RpcSemconv.RPC_GRPC_STATUS_CODE, 0L),
-            satisfies(RpcSemconv.RPC_GRPC_DURATION_MS, d -> d.isGreaterThanOrEqualTo(0)),
-            satisfies(REQUEST_ID, id -> id.matches(HEX_128)));
+    telemetry.awaitTraces(2).hasTracesSatisfyingExactly(trace -> trace.hasSpansSatisfyingExactly(
+        span -> span.hasName("test.A/Unary").hasKind(SpanKind.CLIENT).hasNoParent(),
+        span -> span.hasName("test.A/Unary")
+            .hasKind(SpanKind.SERVER)
+            .hasParent(trace.getSpan(0))
+            .hasStatus(StatusData.unset())
+            .hasEnded()
+            .hasAttributesSatisfyingExactly(
+                equalTo(RpcSemconv.RPC_SYSTEM, "grpc"),
+                equalTo(RpcSemconv.RPC_SERVICE, "test.A"),
+                equalTo(RpcSemconv.RPC_METHOD, "Unary"),
+                equalTo(RpcSemconv.RPC_GRPC_STATUS_CODE, 0L),
+                satisfies(RpcSemconv.RPC_GRPC_DURATION_MS, d -> d.isGreaterThanOrEqualTo(0)),
+                satisfies(REQUEST_ID, id -> id.matches(HEX_128)))));
+    SpanData server = span(telemetry.exporter.getFinishedSpanItems(), SpanKind.SERVER, "test.A/Unary");
     EchoService.Seen seen = serviceA.seen.get(0);
     assertThat(seen.span().getSpanId()).isEqualTo(server.getSpanId());
     assertThat(seen.baggage()).containsEntry("request.id", server.getAttributes().get(REQUEST_ID));
@@ -285,6 +289,8 @@ class GrpcServerTracingTest {
             equalTo(AttributeKey.stringKey("exception.type"), "java.lang.IllegalArgumentException")));
     assertThat(thrown.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
     assertThat(spans.get(1)).hasAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, 0L);
+
+    telemetry.assertEachSpanEndedExactlyOnce();
   }
 
   @Test
@@ -388,7 +394,7 @@ class GrpcServerTracingTest {
   @Test
   void unsampled_noSpansButTraceBaggageAndRequestIdReachB() throws Exception {
     telemetry.close();
-    telemetry = new TestTelemetry(Sampler.parentBased(Sampler.alwaysOff()));
+    telemetry = new ServerTestTelemetry(Sampler.parentBased(Sampler.alwaysOff()));
     threeHop("relay", Baggage.builder().put("user.id", "carol").build());
     assertThat(telemetry.exporter.getFinishedSpanItems()).isEmpty();
     EchoService.Seen atA = serviceA.seen.get(0);
@@ -587,7 +593,7 @@ class GrpcServerTracingTest {
                 new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 40123)).build();
           }
         });
-    GrpcServerTracing.builder(telemetry.sdk).config(TracingConfig.of(Map.of())).enrichers(List.of()).build()
+    GrpcServerTracing.builder(telemetry.otel).config(TracingConfig.of(Map.of())).enrichers(List.of()).build()
         .applyTo(builder);
     servers.add(builder.build().start());
     ClientCalls.blockingUnaryCall(plainChannel(name), serviceA.unary, CallOptions.DEFAULT, "ok");
@@ -671,11 +677,11 @@ class GrpcServerTracingTest {
   @Test
   void builder_invalidArguments_failNamingTheArgument() {
     assertThatThrownBy(() -> GrpcServerTracing.builder(null)).hasMessageContaining("openTelemetry");
-    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.sdk).publicEndpoint(null))
+    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.otel).publicEndpoint(null))
         .hasMessageContaining("keptBaggageKeys");
-    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.sdk).methodFilter(null))
+    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.otel).methodFilter(null))
         .hasMessageContaining("methodFilter");
-    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.sdk).requestIds(null))
+    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.otel).requestIds(null))
         .hasMessageContaining("requestIds");
   }
 }

@@ -32,7 +32,7 @@ class TracingServerCallTest {
   private static final MethodDescriptor<String, String> UNARY = EchoService.unaryOf("test.Direct");
   private static final Metadata.Key<String> TRAILER = Metadata.Key.of("x-trailer", Metadata.ASCII_STRING_MARSHALLER);
 
-  private final TestTelemetry telemetry = new TestTelemetry();
+  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
   /** What the enricher saw at the end: status name and the x-trailer value. */
   private final List<String> seen = new CopyOnWriteArrayList<>();
 
