@@ -28,13 +28,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * "Ended exactly once" checks that can fail. The SDK silently ignores a second {@code end()}, so counting
  * exported spans cannot see one: {@link #processor()} counts {@code onStart}/{@code onEnd} per span id,
  * and {@link #wrap(OpenTelemetry)} hands the code under test spans whose {@code end()} calls are counted
- * before they reach the SDK.
+ * before they reach the SDK. The wrapper also sees unsampled spans, which never reach a processor, so
+ * "every span handed out was ended" holds for them too.
  */
 final class EndCounting {
 
   private final Map<String, AtomicInteger> started = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> ended = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> endCalls = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> handedOut = new ConcurrentHashMap<>();
   private final AtomicLong extraEndCalls = new AtomicLong();
 
   /** A processor to add to the SDK: counts starts and ends per span id. */
@@ -72,10 +74,21 @@ final class EndCounting {
     return started.size();
   }
 
-  /** Span ids started but not (yet) ended. */
+  /** Spans the wrapper handed to the code under test, sampled or not. */
+  int handedOutCount() {
+    return handedOut.size();
+  }
+
+  /**
+   * Span ids started but not (yet) ended: recording spans without {@code onEnd}, and spans handed out
+   * through {@link #wrap} (sampled or not) on which {@code end()} was never called.
+   */
   java.util.Set<String> unended() {
     java.util.Set<String> open = new java.util.TreeSet<>(started.keySet());
     open.removeAll(ended.keySet());
+    java.util.Set<String> notEndCalled = new java.util.TreeSet<>(handedOut.keySet());
+    notEndCalled.removeAll(endCalls.keySet());
+    open.addAll(notEndCalled);
     return open;
   }
 
@@ -182,7 +195,9 @@ final class EndCounting {
 
     @Override
     public Span startSpan() {
-      return new CountingSpan(b.startSpan());
+      Span span = b.startSpan();
+      handedOut.computeIfAbsent(span.getSpanContext().getSpanId(), k -> new AtomicInteger()).incrementAndGet();
+      return new CountingSpan(span);
     }
   }
 

@@ -307,7 +307,9 @@ class GrpcClientTracingTest {
           .with(Baggage.builder().put("request.id", "r-1").build()).makeCurrent()) {
         unary(channel, "ok");
       }
-      assertThat(off.exporter.getFinishedSpanItems()).isEmpty();
+      assertThat(off.awaitSpans(0)).isEmpty();
+      off.assertEachSpanEndedExactlyOnce();
+      assertThat(off.ends.handedOutCount()).as("the unsampled client span, ended once").isEqualTo(1);
       String traceparent = received.get(0).get(GrpcMetadata.asciiKey("traceparent"));
       assertThat(traceparent).startsWith("00-" + parent.getSpanContext().getTraceId() + "-");
       assertThat(sampledFlag(traceparent)).isFalse();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -55,5 +56,21 @@ class EndCountingTest {
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("finished spans");
     assertThat(telemetry.awaitSpans(2)).hasSize(2);
+  }
+
+  @Test
+  void unsampledSpanNeverEnded_isReportedThoughNoProcessorSeesIt() throws Exception {
+    ServerTestTelemetry off = new ServerTestTelemetry(Sampler.alwaysOff());
+    try {
+      Span span = off.otel.getTracer("test").spanBuilder("unsampled").startSpan();
+      assertThat(span.isRecording()).isFalse();
+      assertThat(off.ends.startedCount()).isZero();
+      assertThat(off.ends.unended()).containsExactly(span.getSpanContext().getSpanId());
+      span.end();
+      off.assertEachSpanEndedExactlyOnce();
+      assertThat(off.ends.handedOutCount()).isEqualTo(1);
+    } finally {
+      off.close();
+    }
   }
 }

@@ -34,6 +34,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.testing.assertj.TracesAssert;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
@@ -349,11 +350,14 @@ class GrpcServerTracingTest {
     SpanData serverA = span(spans, SpanKind.SERVER, "test.A/Unary");
     SpanData clientB = span(spans, SpanKind.CLIENT, "test.B/Unary");
     SpanData serverB = span(spans, SpanKind.SERVER, "test.B/Unary");
-    assertThat(spans).extracting(SpanData::getTraceId).containsOnly(root.getTraceId());
-    assertThat(clientA).hasParent(root);
-    assertThat(serverA).hasParent(clientA).hasAttribute(REQUEST_ID, "req-123");
-    assertThat(clientB).hasParent(serverA);
-    assertThat(serverB).hasParent(clientB).hasAttribute(REQUEST_ID, "req-123");
+    TracesAssert.assertThat(spans).hasTracesSatisfyingExactly(trace -> trace.hasSpansSatisfyingExactlyInAnyOrder(
+        span -> span.hasName("root").hasNoParent(),
+        span -> span.hasKind(SpanKind.CLIENT).hasName("test.A/Unary").hasParent(root),
+        span -> span.hasKind(SpanKind.SERVER).hasName("test.A/Unary").hasParent(clientA)
+            .hasAttribute(REQUEST_ID, "req-123"),
+        span -> span.hasKind(SpanKind.CLIENT).hasName("test.B/Unary").hasParent(serverA),
+        span -> span.hasKind(SpanKind.SERVER).hasName("test.B/Unary").hasParent(clientB)
+            .hasAttribute(REQUEST_ID, "req-123")));
     assertThat(serviceB.seen).hasSize(1);
     assertThat(serviceB.seen.get(0).baggage()).containsExactlyInAnyOrderEntriesOf(
         Map.of("user.id", "alice", "request.id", "req-123"));
@@ -396,7 +400,8 @@ class GrpcServerTracingTest {
     telemetry.close();
     telemetry = new ServerTestTelemetry(Sampler.parentBased(Sampler.alwaysOff()));
     threeHop("relay", Baggage.builder().put("user.id", "carol").build());
-    assertThat(telemetry.exporter.getFinishedSpanItems()).isEmpty();
+    assertThat(telemetry.awaitSpans(0)).isEmpty();
+    assertThat(telemetry.ends.handedOutCount()).as("client and server spans at A and B, unsampled, each ended once").isEqualTo(4);
     EchoService.Seen atA = serviceA.seen.get(0);
     EchoService.Seen atB = serviceB.seen.get(0);
     assertThat(atA.span().isValid()).isTrue();
