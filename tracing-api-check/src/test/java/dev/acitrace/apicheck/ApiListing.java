@@ -26,9 +26,7 @@ import java.util.stream.Stream;
  * Lists the public API of acitrace's modules from their compiled classes: every public type in a package
  * the module exports to everyone (qualified exports are not API), with every public and protected
  * constructor, method and field it declares, one signature per line, sorted, so that the listing is
- * stable across builds and JDKs and any change to it shows as a readable diff. Members a type inherits from
- * one of our classes in a package that is not API (a builder core in an {@code internal} package) are what
- * users call too, so they are listed under the API type, marked with the class they come from.
+ * stable across builds and JDKs and any change to it shows as a readable diff.
  */
 final class ApiListing {
 
@@ -38,7 +36,7 @@ final class ApiListing {
 
   /** Module name to listing text, for every acitrace module found on {@code classPath}. */
   static Map<String, String> listModules(String classPath, ClassLoader loader) {
-    Map<Path, ModuleDescriptor> modules = new java.util.LinkedHashMap<>();
+    Map<String, String> listings = new TreeMap<>();
     for (String entry : classPath.split(java.io.File.pathSeparator)) {
       Path path = Path.of(entry);
       if (!Files.exists(path)) {
@@ -48,12 +46,8 @@ final class ApiListing {
       if (descriptor == null || !descriptor.name().startsWith(PREFIX)) {
         continue;
       }
-      modules.put(path, descriptor);
+      listings.put(descriptor.name(), list(descriptor, path, loader));
     }
-    Set<String> apiPackages = new TreeSet<>();
-    modules.values().forEach(d -> apiPackages.addAll(exportedPackages(d)));
-    Map<String, String> listings = new TreeMap<>();
-    modules.forEach((path, descriptor) -> listings.put(descriptor.name(), list(descriptor, path, loader, apiPackages)));
     return listings;
   }
 
@@ -70,15 +64,12 @@ final class ApiListing {
     }
   }
 
-  private static Set<String> exportedPackages(ModuleDescriptor module) {
-    return module.exports().stream()
-        .filter(e -> !e.isQualified())
-        .map(ModuleDescriptor.Exports::source)
-        .collect(Collectors.toCollection(TreeSet::new));
-  }
-
-  static String list(ModuleDescriptor module, Path path, ClassLoader loader, Set<String> apiPackages) {
-    Set<String> packages = exportedPackages(module);
+  static String list(ModuleDescriptor module, Path path, ClassLoader loader) {
+    Set<String> packages =
+        module.exports().stream()
+            .filter(e -> !e.isQualified())
+            .map(ModuleDescriptor.Exports::source)
+            .collect(Collectors.toCollection(TreeSet::new));
     List<String> classNames = classNames(path, packages);
     List<String> blocks = new ArrayList<>();
     int types = 0;
@@ -93,7 +84,7 @@ final class ApiListing {
         continue;
       }
       types++;
-      blocks.add(describe(type, apiPackages));
+      blocks.add(describe(type, packages));
     }
     blocks.sort(null);
     StringBuilder out = new StringBuilder();
@@ -157,24 +148,17 @@ final class ApiListing {
     return (Modifier.isPublic(mods) || Modifier.isProtected(mods)) && isApi(enclosing);
   }
 
-  private static String describe(Class<?> type, Set<String> apiPackages) {
+  private static String describe(Class<?> type, Set<String> exported) {
     StringBuilder block = new StringBuilder(header(type)).append('\n');
     TreeSet<String> members = new TreeSet<>();
-    Set<String> declared = new java.util.HashSet<>();
-    for (Method m : type.getDeclaredMethods()) {
-      declared.add(m.getName() + java.util.Arrays.toString(m.getParameterTypes()));
-    }
-    for (Class<?> s = type.getSuperclass(); s != null && isHidden(s, apiPackages); s = s.getSuperclass()) {
-      String from = " " + s.getTypeName() + ".";
-      for (Method m : s.getDeclaredMethods()) {
-        if (visible(m.getModifiers()) && !m.isSynthetic() && !m.isBridge()
-            && declared.add(m.getName() + java.util.Arrays.toString(m.getParameterTypes()))) {
-          members.add(m.toGenericString().replace(from, " ") + "  (from " + s.getTypeName() + ")");
-        }
-      }
-      for (Field f : s.getDeclaredFields()) {
-        if (visible(f.getModifiers()) && !f.isSynthetic()) {
-          members.add(f.toGenericString().replace(from, " ") + "  (from " + s.getTypeName() + ")");
+    // public methods a type inherits from a superclass users cannot see (e.g. a builder base in an internal
+    // package) are part of this type's API: list them as inherited
+    for (Class<?> s = type.getSuperclass(); s != null && s != Object.class; s = s.getSuperclass()) {
+      if (s.getPackageName().startsWith(PREFIX) && !exported.contains(s.getPackageName())) {
+        for (Method m : s.getDeclaredMethods()) {
+          if (visible(m.getModifiers()) && !m.isSynthetic() && !m.isBridge()) {
+            members.add("(inherited) " + m.toGenericString());
+          }
         }
       }
     }
@@ -199,11 +183,6 @@ final class ApiListing {
       block.append("  ").append(member.replace(own, " ")).append('\n');
     }
     return block.toString();
-  }
-
-  /** One of our classes in a package that is not exported to everyone: users see it only through subtypes. */
-  private static boolean isHidden(Class<?> type, Set<String> apiPackages) {
-    return type.getName().startsWith(PREFIX) && !apiPackages.contains(type.getPackageName());
   }
 
   private static boolean visible(int modifiers) {
