@@ -1,4 +1,4 @@
-package dev.acitrace.baggage;
+package dev.acitrace.baggage.internal;
 
 import dev.acitrace.api.spi.AttributeEnricher;
 import dev.acitrace.api.spi.RpcRequestInfo;

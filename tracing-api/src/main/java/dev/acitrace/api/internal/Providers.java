@@ -1,7 +1,8 @@
-package dev.acitrace.api;
+package dev.acitrace.api.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.NamedProvider;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,4 +1,4 @@
-package dev.acitrace.grpc;
+package dev.acitrace.grpc.internal;
 
 import static io.opentelemetry.api.common.AttributeKey.longKey;
 import static io.opentelemetry.api.common.AttributeKey.stringKey;

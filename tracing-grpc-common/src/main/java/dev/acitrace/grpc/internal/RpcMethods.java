@@ -1,4 +1,4 @@
-package dev.acitrace.grpc;
+package dev.acitrace.grpc.internal;
 
 import static java.util.Objects.requireNonNull;
 
@@ -33,6 +33,11 @@ public final class RpcMethods {
       cache.put(name, method);
     }
     return method;
+  }
+
+  /** Empties the JVM-wide cache: for tests that fill it past its bound, so later tests start fresh. */
+  static void clearCache() {
+    cache.clear();
   }
 
   /** gRPC's method type as acitrace's call type ({@code UNKNOWN} for null or unknown). */

@@ -1,8 +1,9 @@
-package dev.acitrace.baggage;
+package dev.acitrace.baggage.internal;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.AttributeEnricher;
 import dev.acitrace.api.spi.AttributeEnricherProvider;
+import dev.acitrace.baggage.BaggageKeys;
 import java.util.List;
 
 /**

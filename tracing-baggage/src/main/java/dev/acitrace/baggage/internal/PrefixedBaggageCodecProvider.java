@@ -1,8 +1,10 @@
-package dev.acitrace.baggage;
+package dev.acitrace.baggage.internal;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.BaggageCodec;
 import dev.acitrace.api.spi.BaggageCodecProvider;
+import dev.acitrace.baggage.BaggageLimits;
+import dev.acitrace.baggage.PrefixedBaggageCodec;
 
 /**
  * Provides {@link PrefixedBaggageCodec} under the name {@value #NAME}, order 100: selected with

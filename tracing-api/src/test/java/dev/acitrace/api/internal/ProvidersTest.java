@@ -1,8 +1,9 @@
-package dev.acitrace.api;
+package dev.acitrace.api.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.BaggageCodecProvider;
 import dev.acitrace.api.spi.NamedProvider;
 import dev.acitrace.api.spi.SpanNamer;

@@ -1,14 +1,14 @@
-package dev.acitrace.grpc.server;
+package dev.acitrace.grpc.client;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.SpanNamer;
 import dev.acitrace.api.spi.SpanNamerProvider;
 
 /** Test-only span namer, registered in test resources: names spans {@code <side>:<full name>}. */
-public final class TestSpanNamerProvider implements SpanNamerProvider {
+public final class ClientTestSpanNamerProvider implements SpanNamerProvider {
 
   /** The ServiceLoader constructor. */
-  public TestSpanNamerProvider() {}
+  public ClientTestSpanNamerProvider() {}
 
   @Override
   public String name() {

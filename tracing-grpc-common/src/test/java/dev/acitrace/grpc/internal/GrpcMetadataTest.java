@@ -1,4 +1,4 @@
-package dev.acitrace.grpc;
+package dev.acitrace.grpc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,14 +1,14 @@
-package dev.acitrace.grpc.client;
+package dev.acitrace.grpc.server;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.SpanNamer;
 import dev.acitrace.api.spi.SpanNamerProvider;
 
 /** Test-only span namer, registered in test resources: names spans {@code <side>:<full name>}. */
-public final class TestSpanNamerProvider implements SpanNamerProvider {
+public final class ServerTestSpanNamerProvider implements SpanNamerProvider {
 
   /** The ServiceLoader constructor. */
-  public TestSpanNamerProvider() {}
+  public ServerTestSpanNamerProvider() {}
 
   @Override
   public String name() {

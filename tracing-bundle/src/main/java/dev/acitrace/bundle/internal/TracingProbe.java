@@ -1,5 +1,11 @@
-package dev.acitrace.bundle;
+package dev.acitrace.bundle.internal;
 
+import dev.acitrace.bundle.ExportStats;
+import dev.acitrace.bundle.Tracing;
+import dev.acitrace.bundle.TracingConfigurationException;
+import dev.acitrace.bundle.TracingHandle;
+import dev.acitrace.bundle.TracingSettings;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
@@ -7,17 +13,19 @@ import io.opentelemetry.context.Scope;
 /**
  * Checks that the tracing configuration of this environment reaches its exporters: initializes tracing
  * exactly as {@link Tracing#init()} would, sends one small trace ({@code acitrace.probe} with one child),
- * flushes, and reports what became of it.
+ * flushes, and reports what became of it. Not API: a launcher entry point, run by its qualified name.
  *
  * <pre>
  * OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 \
- *   java -p libs -m dev.acitrace.bundle/dev.acitrace.bundle.TracingProbe
+ *   java -p libs -m dev.acitrace.bundle/dev.acitrace.bundle.internal.TracingProbe
  * </pre>
  *
  * <p>Exit status: 0 when every span was exported, 1 when spans were lost, 2 when the configuration is
  * invalid (the message names the setting).
  */
 public final class TracingProbe {
+
+  private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
 
   private TracingProbe() {}
 
@@ -47,7 +55,7 @@ public final class TracingProbe {
     tracing.close();
     ExportStats stats = tracing.exportStats();
     System.out.println("acitrace probe: trace " + root.getSpanContext().getTraceId()
-        + " from service '" + tracing.resource().getAttribute(Initializer.SERVICE_NAME)
+        + " from service '" + tracing.resource().getAttribute(SERVICE_NAME)
         + "' to exporters " + tracing.exporters() + ": " + stats);
     System.exit(stats.exportedSpans() >= 2 && stats.lostSpans() == 0 ? 0 : 1);
   }

@@ -1,4 +1,4 @@
-package dev.acitrace.baggage;
+package dev.acitrace.baggage.internal;
 
 import java.util.ArrayList;
 import java.util.HashSet;

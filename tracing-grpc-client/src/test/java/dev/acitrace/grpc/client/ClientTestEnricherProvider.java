@@ -1,4 +1,4 @@
-package dev.acitrace.grpc.server;
+package dev.acitrace.grpc.client;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.AttributeEnricher;
@@ -8,10 +8,10 @@ import dev.acitrace.api.spi.RpcResponseInfo;
 import io.opentelemetry.api.trace.Span;
 
 /** Test-only enricher, registered in test resources: adds {@code test.start} and {@code test.end}. */
-public final class TestEnricherProvider implements AttributeEnricherProvider {
+public final class ClientTestEnricherProvider implements AttributeEnricherProvider {
 
   /** The ServiceLoader constructor. */
-  public TestEnricherProvider() {}
+  public ClientTestEnricherProvider() {}
 
   @Override
   public String name() {

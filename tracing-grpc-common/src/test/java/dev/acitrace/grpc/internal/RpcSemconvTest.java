@@ -1,8 +1,9 @@
-package dev.acitrace.grpc;
+package dev.acitrace.grpc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.grpc.StatusRule;
 import io.grpc.Status;
 import java.util.EnumSet;
 import java.util.Map;

@@ -1,16 +1,18 @@
-package dev.acitrace.baggage;
+package dev.acitrace.baggage.internal;
 
 import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.assertThat;
 import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.equalTo;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.acitrace.api.CallType;
 import dev.acitrace.api.MetadataView;
 import dev.acitrace.api.RpcMethod;
 import dev.acitrace.api.RpcSide;
-import dev.acitrace.api.CallType;
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.AttributeEnricher;
 import dev.acitrace.api.spi.RpcRequestInfo;
+import dev.acitrace.baggage.BaggageContext;
+import dev.acitrace.baggage.BaggageKeys;
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
