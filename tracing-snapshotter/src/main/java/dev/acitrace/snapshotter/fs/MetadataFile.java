@@ -58,8 +58,8 @@ final class MetadataFile {
   /** Replaces the store durably and atomically. */
   void write(SnapshotStore store) throws IOException {
     ByteBuffer buffer = ByteBuffer.wrap(store.toByteArray());
-    try (FileChannel channel = FileChannel.open(temporary,
-        StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+    Files.deleteIfExists(temporary); // a leftover keeps its mode: create afresh, 0600
+    try (FileChannel channel = Permissions.openPrivateFile(temporary)) {
       while (buffer.hasRemaining()) {
         channel.write(buffer);
       }
