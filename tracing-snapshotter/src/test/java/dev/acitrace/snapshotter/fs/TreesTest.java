@@ -53,6 +53,7 @@ class TreesTest {
   @Test
   void deleteRecursively_whileADirectoryIsSwappedForASymlinkOutside_neverTouchesOutside() throws Exception {
     int swaps = 0;
+    int refused = 0;
     for (int race = 0; race < RACES; race++) {
       Path victim = temp.resolve("victim");
       Path swapped = victim.resolve("d");
@@ -62,6 +63,8 @@ class TreesTest {
       Swapper swapper = new Swapper(swapped, victim.resolve("aside"));
       try {
         Trees.deleteRecursively(victim);
+      } catch (IOException e) {
+        refused++; // the swapper kept refilling a directory: an error is an acceptable answer, harm is not
       } finally {
         swapper.close();
       }
@@ -71,7 +74,7 @@ class TreesTest {
       assertCanariesIntact("race " + race);
     }
     assertThat(swaps).as("swaps during the deletes").isGreaterThan(0);
-    System.out.println("delete races: " + RACES + ", symlink swaps: " + swaps);
+    System.out.println("delete races: " + RACES + ", symlink swaps: " + swaps + ", refused: " + refused);
   }
 
   @Test
