@@ -58,8 +58,8 @@ final class MetadataFile {
   /** Replaces the store durably and atomically. */
   void write(SnapshotStore store) throws IOException {
     ByteBuffer buffer = ByteBuffer.wrap(store.toByteArray());
-    Files.deleteIfExists(temporary); // a leftover keeps its mode: create afresh, 0600
-    try (FileChannel channel = Permissions.openPrivateFile(temporary)) {
+    try (FileChannel channel = Permissions.openPrivateFile(temporary)) { // 0600, also a leftover's
+      channel.truncate(0);
       while (buffer.hasRemaining()) {
         channel.write(buffer);
       }
