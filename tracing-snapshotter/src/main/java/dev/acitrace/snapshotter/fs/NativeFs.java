@@ -82,7 +82,7 @@ final class NativeFs {
       reason = "needs 64-bit Linux on x86-64 or aarch64, this is " + System.getProperty("os.name") + " " + arch;
     } else {
       try {
-        c = Native.load("c", LibC.class);
+        c = Native.load(Platform.C_LIBRARY_NAME, LibC.class); // libc.so.6: no dev package needed
       } catch (LinkageError | RuntimeException e) {
         reason = "cannot load libc through JNA: " + e;
       }

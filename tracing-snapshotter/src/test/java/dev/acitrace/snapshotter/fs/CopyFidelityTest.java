@@ -209,7 +209,7 @@ class CopyFidelityTest {
 
   /** The xattr calls, not otherwise reachable from Java (user.* only, and never on a symlink itself). */
   interface XattrLib extends Library {
-    XattrLib C = Native.load("c", XattrLib.class);
+    XattrLib C = Native.load(com.sun.jna.Platform.C_LIBRARY_NAME, XattrLib.class);
 
     int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags) throws LastErrorException;
 
