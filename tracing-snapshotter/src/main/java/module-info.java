@@ -11,6 +11,7 @@ module dev.acitrace.snapshotter {
   requires transitive io.opentelemetry.api;
 
   requires com.google.protobuf;
+  requires com.sun.jna; // libc calls of the file-tree code (fs.NativeFs)
   requires io.grpc.netty.shaded;
   requires io.grpc.protobuf;
   requires io.grpc.stub;

@@ -133,10 +133,10 @@ public final class DirectorySnapshotter implements Snapshotter {
     if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
       throw new NotDirectoryException(absolute + " exists and is not a directory");
     }
-    Files.createDirectories(absolute);
-    Files.createDirectories(absolute.resolve("snapshots"));
-    FileChannel channel = FileChannel.open(absolute.resolve("lock"),
-        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    // explicit modes whatever the umask: see Permissions
+    Permissions.createRoot(absolute);
+    Permissions.createPrivateDirectory(absolute.resolve("snapshots"));
+    FileChannel channel = Permissions.openPrivateFile(absolute.resolve("lock"));
     FileLock fileLock;
     try {
       fileLock = channel.tryLock();
@@ -296,7 +296,7 @@ public final class DirectorySnapshotter implements Snapshotter {
       inFlight.add(id);
       Path directory = directory(id);
       try {
-        Files.createDirectory(directory);
+        Trees.createDirectory(directory);
         if (parentEntry != null) {
           Trees.copyContent(directory(parentEntry.id()), directory);
         }
