@@ -152,6 +152,19 @@ final class BaggageWire {
     return -1;
   }
 
+  /**
+   * The bytes the W3C writer spends on the member {@code key=value[;properties]} (separator excluded),
+   * whether or not it would actually write it.
+   */
+  static int memberSize(String key, io.opentelemetry.api.baggage.BaggageEntry entry) {
+    int size = key.length() + 1 + encodedValueLength(entry.getValue());
+    String properties = entry.getMetadata() == null ? null : entry.getMetadata().getValue();
+    if (properties != null && !isBlank(properties)) {
+      size += 1 + properties.trim().length();
+    }
+    return size;
+  }
+
   /** The length of {@code value} once percent-encoded by {@link #writeEncodedValue}. */
   static int encodedValueLength(String value) {
     int length = 0;

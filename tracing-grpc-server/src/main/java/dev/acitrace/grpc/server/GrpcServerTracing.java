@@ -102,6 +102,9 @@ public final class GrpcServerTracing {
   public static final class Builder {
     private final TracingOptions options;
     private RequestIdServerInterceptor requestIds = RequestIdServerInterceptor.create();
+    /** Whether requestIds is still the default, whose baggage limits follow {@link #config}. */
+    private boolean defaultRequestIds = true;
+    private TracingConfig config;
     private Set<String> publicBaggage;
 
     private Builder(OpenTelemetry openTelemetry) {
@@ -114,6 +117,7 @@ public final class GrpcServerTracing {
      */
     public Builder config(TracingConfig config) {
       options.config(config);
+      this.config = config;
       return this;
     }
 
@@ -190,12 +194,14 @@ public final class GrpcServerTracing {
      */
     public Builder requestIds(RequestIdServerInterceptor requestIds) {
       this.requestIds = requireNonNull(requestIds, "requestIds");
+      this.defaultRequestIds = false;
       return this;
     }
 
     /** Turns request ids off: the incoming baggage is passed on as it is and the span gets no id. */
     public Builder noRequestIds() {
       this.requestIds = null;
+      this.defaultRequestIds = false;
       return this;
     }
 
@@ -216,6 +222,12 @@ public final class GrpcServerTracing {
 
     /** Resolves the defaults and builds. */
     public GrpcServerTracing build() {
+      if (defaultRequestIds && config != null) {
+        // the id is made room for within the limits the baggage codec reads from the same configuration
+        requestIds = RequestIdServerInterceptor.builder()
+            .baggageLimits(dev.acitrace.baggage.BaggageLimits.fromConfig(config))
+            .build();
+      }
       return new GrpcServerTracing(
           options.build(RpcSide.SERVER, INSTRUMENTATION_NAME), requestIds, publicBaggage);
     }
