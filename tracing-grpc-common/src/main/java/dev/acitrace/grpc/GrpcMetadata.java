@@ -40,8 +40,10 @@ public final class GrpcMetadata {
   }
 
   /**
-   * A setter for injecting context into request headers. It adds a value ({@link Metadata#put}); a
-   * receiver reading one value gets the last one written, i.e. ours. Binary keys are ignored.
+   * A setter for injecting context into request headers. It replaces every value the headers already hold
+   * for the key, then adds ours: a relay that copies incoming headers to an outgoing call would otherwise
+   * send two {@code traceparent} or {@code baggage} values, and receivers that read the first one (Go's
+   * otelgrpc among them) would continue the stale context. Binary keys are ignored.
    */
   public static TextMapSetter<Metadata> setter() {
     return SETTER;
@@ -83,6 +85,32 @@ public final class GrpcMetadata {
         }
       }
     }
+  }
+
+  /**
+   * Removes every value of {@code keys} (typically {@link #asciiKeys} of a propagator's {@code fields()})
+   * from {@code headers}, so that an inject that writes nothing (no span, empty baggage) leaves no copied
+   * stale value behind.
+   */
+  public static void discardAll(Metadata headers, java.util.List<Metadata.Key<String>> keys) {
+    for (int i = 0, n = keys.size(); i < n; i++) {
+      headers.discardAll(keys.get(i));
+    }
+  }
+
+  /** The ASCII keys of {@code names} that are valid text header names, in order. */
+  public static java.util.List<Metadata.Key<String>> asciiKeys(Iterable<String> names) {
+    java.util.List<Metadata.Key<String>> result = new java.util.ArrayList<>();
+    for (String name : names) {
+      if (name != null && !isBinary(name)) {
+        try {
+          result.add(asciiKey(name));
+        } catch (IllegalArgumentException invalidName) {
+          // not a header gRPC can carry: nothing to discard
+        }
+      }
+    }
+    return java.util.List.copyOf(result);
   }
 
   /** How many keys are cached; for tests. */
@@ -159,7 +187,9 @@ public final class GrpcMetadata {
       if (carrier == null || key == null || value == null || isBinary(key)) {
         return;
       }
-      carrier.put(asciiKey(key), value);
+      Metadata.Key<String> k = asciiKey(key);
+      carrier.discardAll(k); // replace, never append: see setter()
+      carrier.put(k, value);
     }
 
     @Override

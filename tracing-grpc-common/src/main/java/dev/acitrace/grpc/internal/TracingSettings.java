@@ -49,6 +49,8 @@ public final class TracingSettings {
 
   private final Tracer tracer;
   private final TextMapPropagator propagator;
+  /** The headers the propagator owns: injection replaces them (copied stale values never travel). */
+  private final java.util.List<io.grpc.Metadata.Key<String>> ownedKeys;
   private final RpcSide side;
   private final SpanNamer spanNamer;
   private final Predicate<RpcMethod> methodFilter;
@@ -82,6 +84,7 @@ public final class TracingSettings {
     // The propagator's own header names are known and few: cache their keys now, so that extraction
     // (whose getter never caches the names callers send) finds them without building a key per call.
     GrpcMetadata.cacheKeys(propagator.fields());
+    this.ownedKeys = GrpcMetadata.asciiKeys(propagator.fields());
     Status.Code[] codes = Status.Code.values();
     int max = 0;
     for (Status.Code code : codes) {
@@ -208,6 +211,7 @@ public final class TracingSettings {
    */
   public void inject(Context context, Metadata headers) {
     try {
+      GrpcMetadata.discardAll(headers, ownedKeys);
       propagator.inject(context, headers, GrpcMetadata.setter());
     } catch (RuntimeException e) {
       propagationFailed("inject", e);
