@@ -21,11 +21,19 @@ final class ArrayBaggage implements Baggage {
   private final String[] keys;
   private final Entry[] entries;
   private final int size;
+  /** The bytes the W3C format writes for all entries, separators excluded. */
+  private final int memberBytes;
 
-  private ArrayBaggage(String[] keys, Entry[] entries, int size) {
+  private ArrayBaggage(String[] keys, Entry[] entries, int size, int memberBytes) {
     this.keys = keys;
     this.entries = entries;
     this.size = size;
+    this.memberBytes = memberBytes;
+  }
+
+  /** The bytes the W3C format writes for all entries, separators excluded. */
+  int memberBytes() {
+    return memberBytes;
   }
 
   @Override
@@ -164,41 +172,57 @@ final class ArrayBaggage implements Baggage {
     }
   }
 
-  /** Collects entries in key order; a later entry for a key replaces the earlier one. Not thread-safe. */
+  /**
+   * Collects entries in key order, each with its size as the W3C format writes it; the reader finds a
+   * key first, then inserts or replaces. Not thread-safe.
+   */
   static final class Builder {
     private String[] keys;
     private Entry[] entries;
+    private int[] sizes;
     private int size;
+    private int bytes;
 
     Builder(int capacity) {
       keys = new String[capacity];
       entries = new Entry[capacity];
+      sizes = new int[capacity];
     }
 
-    void put(String key, String value, BaggageEntryMetadata metadata) {
-      Entry entry = new Entry(value, metadata);
+    /** The index of {@code key}, or {@code -(insertion point) - 1}. Headers mostly arrive sorted: one compare. */
+    int find(String key) {
       if (size == 0 || keys[size - 1].compareTo(key) < 0) {
-        ensureRoom();
-        keys[size] = key;
-        entries[size++] = entry;
-        return;
+        return -(size + 1);
       }
-      int i = indexOf(keys, size, key);
-      if (i >= 0) {
-        entries[i] = entry; // duplicate key: the last one wins, as in OpenTelemetry
-        return;
-      }
-      int at = -(i + 1);
+      return indexOf(keys, size, key);
+    }
+
+    int sizeAt(int i) {
+      return sizes[i];
+    }
+
+    void replace(int i, String value, BaggageEntryMetadata metadata, int memberSize) {
+      entries[i] = new Entry(value, metadata);
+      bytes += memberSize - sizes[i];
+      sizes[i] = memberSize;
+    }
+
+    void insert(int at, String key, String value, BaggageEntryMetadata metadata, int memberSize) {
       ensureRoom();
-      System.arraycopy(keys, at, keys, at + 1, size - at);
-      System.arraycopy(entries, at, entries, at + 1, size - at);
+      if (at < size) {
+        System.arraycopy(keys, at, keys, at + 1, size - at);
+        System.arraycopy(entries, at, entries, at + 1, size - at);
+        System.arraycopy(sizes, at, sizes, at + 1, size - at);
+      }
       keys[at] = key;
-      entries[at] = entry;
+      entries[at] = new Entry(value, metadata);
+      sizes[at] = memberSize;
+      bytes += memberSize;
       size++;
     }
 
     Baggage build() {
-      return size == 0 ? Baggage.empty() : new ArrayBaggage(keys, entries, size);
+      return size == 0 ? Baggage.empty() : new ArrayBaggage(keys, entries, size, bytes);
     }
 
     private void ensureRoom() {
@@ -206,6 +230,7 @@ final class ArrayBaggage implements Baggage {
         int capacity = Math.max(4, size * 2);
         keys = java.util.Arrays.copyOf(keys, capacity);
         entries = java.util.Arrays.copyOf(entries, capacity);
+        sizes = java.util.Arrays.copyOf(sizes, capacity);
       }
     }
   }

@@ -84,12 +84,27 @@ public record BaggageLimits(int maxMembers, int maxBytes) {
     requireNonNull(key, "key");
     requireNonNull(value, "value");
     int added = key.length() + 1 + BaggageWire.encodedValueLength(value);
-    Sizer sizer = new Sizer(key, false);
-    baggage.forEach(sizer);
-    if (fits(sizer.members + 1, sizer.bytes, added)) {
-      return baggage;
+    if (baggage instanceof ArrayBaggage) {
+      // extracted by our codecs, which measured each member as they read it: no pass over the entries
+      ArrayBaggage extracted = (ArrayBaggage) baggage;
+      int members = extracted.size();
+      int bytes = extracted.memberBytes();
+      BaggageEntry replaced = extracted.getEntry(key);
+      if (replaced != null) {
+        members--;
+        bytes -= BaggageWire.memberSize(key, replaced);
+      }
+      if (fits(members + 1, bytes, added)) {
+        return baggage;
+      }
+    } else {
+      Sizer sizer = new Sizer(key, false);
+      baggage.forEach(sizer);
+      if (fits(sizer.members + 1, sizer.bytes, added)) {
+        return baggage;
+      }
     }
-    sizer = new Sizer(key, true); // the rare case: now note each member
+    Sizer sizer = new Sizer(key, true); // the rare case: now note each member
     baggage.forEach(sizer);
     List<String> dropped = new ArrayList<>();
     int members = sizer.members;
