@@ -21,19 +21,20 @@ final class ArrayBaggage implements Baggage {
   private final String[] keys;
   private final Entry[] entries;
   private final int size;
-  /** The bytes the W3C format writes for all entries, separators excluded. */
-  private final int memberBytes;
 
-  private ArrayBaggage(String[] keys, Entry[] entries, int size, int memberBytes) {
+  private ArrayBaggage(String[] keys, Entry[] entries, int size) {
     this.keys = keys;
     this.entries = entries;
     this.size = size;
-    this.memberBytes = memberBytes;
   }
 
-  /** The bytes the W3C format writes for all entries, separators excluded. */
+  /** The bytes the W3C format writes for all entries, separators excluded; measured when they were read. */
   int memberBytes() {
-    return memberBytes;
+    int bytes = 0;
+    for (int i = 0; i < size; i++) {
+      bytes += entries[i].size;
+    }
+    return bytes;
   }
 
   @Override
@@ -134,14 +135,19 @@ final class ArrayBaggage implements Baggage {
     return -(low + 1);
   }
 
-  /** One entry; its metadata is OpenTelemetry's. */
+  /**
+   * One entry; its metadata is OpenTelemetry's. It carries its size as the W3C format writes it (which
+   * costs no memory: the int fits the object's alignment padding).
+   */
   static final class Entry implements BaggageEntry {
     final String value;
     final BaggageEntryMetadata metadata;
+    final int size;
 
-    Entry(String value, BaggageEntryMetadata metadata) {
+    Entry(String value, BaggageEntryMetadata metadata, int size) {
       this.value = value;
       this.metadata = metadata;
+      this.size = size;
     }
 
     @Override
@@ -179,14 +185,11 @@ final class ArrayBaggage implements Baggage {
   static final class Builder {
     private String[] keys;
     private Entry[] entries;
-    private int[] sizes;
     private int size;
-    private int bytes;
 
     Builder(int capacity) {
       keys = new String[capacity];
       entries = new Entry[capacity];
-      sizes = new int[capacity];
     }
 
     /** The index of {@code key}, or {@code -(insertion point) - 1}. Headers mostly arrive sorted: one compare. */
@@ -198,13 +201,11 @@ final class ArrayBaggage implements Baggage {
     }
 
     int sizeAt(int i) {
-      return sizes[i];
+      return entries[i].size;
     }
 
     void replace(int i, String value, BaggageEntryMetadata metadata, int memberSize) {
-      entries[i] = new Entry(value, metadata);
-      bytes += memberSize - sizes[i];
-      sizes[i] = memberSize;
+      entries[i] = new Entry(value, metadata, memberSize);
     }
 
     void insert(int at, String key, String value, BaggageEntryMetadata metadata, int memberSize) {
@@ -212,17 +213,14 @@ final class ArrayBaggage implements Baggage {
       if (at < size) {
         System.arraycopy(keys, at, keys, at + 1, size - at);
         System.arraycopy(entries, at, entries, at + 1, size - at);
-        System.arraycopy(sizes, at, sizes, at + 1, size - at);
       }
       keys[at] = key;
-      entries[at] = new Entry(value, metadata);
-      sizes[at] = memberSize;
-      bytes += memberSize;
+      entries[at] = new Entry(value, metadata, memberSize);
       size++;
     }
 
     Baggage build() {
-      return size == 0 ? Baggage.empty() : new ArrayBaggage(keys, entries, size, bytes);
+      return size == 0 ? Baggage.empty() : new ArrayBaggage(keys, entries, size);
     }
 
     private void ensureRoom() {
@@ -230,7 +228,6 @@ final class ArrayBaggage implements Baggage {
         int capacity = Math.max(4, size * 2);
         keys = java.util.Arrays.copyOf(keys, capacity);
         entries = java.util.Arrays.copyOf(entries, capacity);
-        sizes = java.util.Arrays.copyOf(sizes, capacity);
       }
     }
   }
