@@ -177,6 +177,23 @@ class RequestIdLimitsTest {
     }
   }
 
+  @ParameterizedTest(name = "{0} members")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {63, 64, 200})
+  void standaloneInterceptor_callerAtTheMemberLimit_handlerBaggageStaysWithin(int n) throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    servers.add(InProcessServerBuilder.forName(name).directExecutor()
+        .addService(io.grpc.ServerInterceptors.intercept(serviceB.definition(), RequestIdServerInterceptor.create()))
+        .build().start());
+
+    ClientCalls.blockingUnaryCall(io.grpc.ClientInterceptors.intercept(channel(name, false),
+            MetadataUtils.newAttachHeadersInterceptor(headers("w3c", callerBaggage("members", n)))),
+        serviceB.unary, CallOptions.DEFAULT, "ok");
+
+    Map<String, String> seen = serviceB.seen.get(0).baggage();
+    assertThat(seen.get("request.id")).matches("[0-9a-f]{32}");
+    assertThat(seen).hasSize(Math.min(n + 1, MAX_MEMBERS)).containsEntry("user.id", "alice");
+  }
+
   /** The bytes the W3C format spends on {@code baggage} (unlimited codec, so nothing is left out). */
   private static int w3cSize(Map<String, String> entries) {
     var builder = Baggage.builder();
