@@ -87,32 +87,6 @@ public final class GrpcMetadata {
     }
   }
 
-  /**
-   * Removes every value of {@code keys} (typically {@link #asciiKeys} of a propagator's {@code fields()})
-   * from {@code headers}, so that an inject that writes nothing (no span, empty baggage) leaves no copied
-   * stale value behind.
-   */
-  public static void discardAll(Metadata headers, java.util.List<Metadata.Key<String>> keys) {
-    for (int i = 0, n = keys.size(); i < n; i++) {
-      headers.discardAll(keys.get(i));
-    }
-  }
-
-  /** The ASCII keys of {@code names} that are valid text header names, in order. */
-  public static java.util.List<Metadata.Key<String>> asciiKeys(Iterable<String> names) {
-    java.util.List<Metadata.Key<String>> result = new java.util.ArrayList<>();
-    for (String name : names) {
-      if (name != null && !isBinary(name)) {
-        try {
-          result.add(asciiKey(name));
-        } catch (IllegalArgumentException invalidName) {
-          // not a header gRPC can carry: nothing to discard
-        }
-      }
-    }
-    return java.util.List.copyOf(result);
-  }
-
   /** How many keys are cached; for tests. */
   static int cachedKeyCount() {
     return keys.size();

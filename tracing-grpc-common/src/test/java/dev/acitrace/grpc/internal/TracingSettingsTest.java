@@ -75,4 +75,27 @@ class TracingSettingsTest {
     }
     assertThat(warnings).hasSizeLessThanOrEqualTo(1);
   }
+
+  @Test
+  void inject_clearsEveryHeaderThePropagatorOwns_evenWhenItWritesNothing() {
+    io.opentelemetry.api.OpenTelemetry otel = io.opentelemetry.api.OpenTelemetry.propagating(
+        io.opentelemetry.context.propagation.ContextPropagators.create(
+            io.opentelemetry.context.propagation.TextMapPropagator.composite(
+                io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator.getInstance(),
+                io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator.getInstance())));
+    TracingOptions options = new TracingOptions(otel, StatusRule.ALL_NON_OK);
+    options.config(TracingConfig.of(Map.of()));
+    options.enrichers(List.of());
+    TracingSettings settings = options.build(RpcSide.CLIENT, "test");
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    // what a relay copied from its caller
+    headers.put(dev.acitrace.grpc.GrpcMetadata.asciiKey("traceparent"),
+        "00-11111111111111111111111111111111-2222222222222222-01");
+    headers.put(dev.acitrace.grpc.GrpcMetadata.asciiKey("baggage"), "stale=1");
+    headers.put(dev.acitrace.grpc.GrpcMetadata.asciiKey("x-other"), "kept");
+
+    settings.inject(io.opentelemetry.context.Context.root(), headers); // no span, no baggage
+
+    assertThat(headers.keys()).containsExactly("x-other");
+  }
 }
