@@ -145,7 +145,7 @@ class TracingEndToEndTest {
     }
     assertThat(grpcReceiver.awaitSpans(1, Duration.ofSeconds(5)))
         .extracting(ReceivedSpan::name).containsExactly("both");
-    assertThat(console.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("└─ both INTERNAL ");
+    assertThat(console.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("└─ both ");
   }
 
   private static ReceivedSpan only(List<ReceivedSpan> trace, SpanKind kind) {

@@ -50,6 +50,8 @@ public final class RpcInstrumenter {
 
   final Tracer tracer;
   private final TextMapPropagator propagator;
+  /** The headers the propagator owns: injection replaces them (copied stale values never travel). */
+  private final Metadata.Key<?>[] ownedKeys;
   final RpcSide side;
   private final SpanNamer spanNamer;
   private final Predicate<RpcMethod> methodFilter;
@@ -90,6 +92,7 @@ public final class RpcInstrumenter {
     // The propagator's own header names are known and few: cache their keys now, so that extraction
     // (whose getter never caches the names callers send) finds them without building a key per call.
     GrpcMetadata.cacheKeys(propagator.fields());
+    this.ownedKeys = ownedKeys(propagator.fields());
     Status.Code[] codes = Status.Code.values();
     int max = 0;
     for (Status.Code code : codes) {
@@ -183,12 +186,32 @@ public final class RpcInstrumenter {
     return value < errorByCode.length && errorByCode[value];
   }
 
+  /** The text keys of {@code fields}; names gRPC cannot carry as text are skipped. */
+  private static Metadata.Key<?>[] ownedKeys(java.util.Collection<String> fields) {
+    List<Metadata.Key<?>> keys = new java.util.ArrayList<>();
+    for (String field : fields) {
+      if (field != null && !GrpcMetadata.isBinary(field)) {
+        try {
+          keys.add(GrpcMetadata.asciiKey(field));
+        } catch (IllegalArgumentException notAHeaderName) {
+          // nothing to discard
+        }
+      }
+    }
+    return keys.toArray(new Metadata.Key<?>[0]);
+  }
+
   /**
    * Injects {@code context} into request headers. A propagator that throws (the built-in ones never do)
    * costs the call its propagation, never the call itself.
    */
   public void inject(Context context, Metadata headers) {
     try {
+      // A relay that copied its incoming headers holds the caller's traceparent/baggage: remove them, so
+      // that an inject writing nothing (no baggage left) leaves none behind; the setter replaces the rest.
+      for (Metadata.Key<?> key : ownedKeys) {
+        headers.discardAll(key);
+      }
       propagator.inject(context, headers, GrpcMetadata.setter());
     } catch (RuntimeException e) {
       propagationFailed("inject", e);

@@ -57,6 +57,11 @@ public abstract class TracingBuilder<B extends TracingBuilder<B>> {
    * Where defaults are read from ({@code acitrace.span.namer}, {@code acitrace.enrichers.disabled},
    * {@code otel.semconv-stability.opt-in}); default {@link TracingConfig#fromEnvironment()}.
    */
+  /** The configuration set with {@link #config}, or null when none was (the environment is the default). */
+  protected final TracingConfig configured() {
+    return config;
+  }
+
   public final B config(TracingConfig config) {
     this.config = requireNonNull(config, "config");
     return self();

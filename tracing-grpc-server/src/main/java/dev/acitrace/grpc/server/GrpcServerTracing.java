@@ -3,6 +3,7 @@ package dev.acitrace.grpc.server;
 import static java.util.Objects.requireNonNull;
 
 import dev.acitrace.api.RpcSide;
+import dev.acitrace.api.TracingConfig;
 import dev.acitrace.grpc.StatusRule;
 import dev.acitrace.grpc.internal.RpcInstrumenter;
 import dev.acitrace.grpc.internal.TracingBuilder;
@@ -99,6 +100,8 @@ public final class GrpcServerTracing {
    */
   public static final class Builder extends TracingBuilder<Builder> {
     private RequestIdServerInterceptor requestIds = RequestIdServerInterceptor.create();
+    /** Whether requestIds is still the default, whose baggage limits follow the configuration. */
+    private boolean defaultRequestIds = true;
     private Set<String> publicBaggage;
 
     private Builder(OpenTelemetry openTelemetry) {
@@ -116,12 +119,14 @@ public final class GrpcServerTracing {
      */
     public Builder requestIds(RequestIdServerInterceptor requestIds) {
       this.requestIds = requireNonNull(requestIds, "requestIds");
+      this.defaultRequestIds = false;
       return this;
     }
 
     /** Turns request ids off: the incoming baggage is passed on as it is and the span gets no id. */
     public Builder noRequestIds() {
       this.requestIds = null;
+      this.defaultRequestIds = false;
       return this;
     }
 
@@ -142,6 +147,13 @@ public final class GrpcServerTracing {
 
     /** Resolves the defaults and builds. */
     public GrpcServerTracing build() {
+      TracingConfig config = configured();
+      if (defaultRequestIds && config != null) {
+        // the id is made room for within the limits the baggage codec reads from the same configuration
+        requestIds = RequestIdServerInterceptor.builder()
+            .baggageLimits(dev.acitrace.baggage.BaggageLimits.fromConfig(config))
+            .build();
+      }
       return new GrpcServerTracing(
           instrumenter(RpcSide.SERVER, INSTRUMENTATION_NAME), requestIds, publicBaggage);
     }
