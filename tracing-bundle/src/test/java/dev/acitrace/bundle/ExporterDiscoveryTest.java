@@ -4,6 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.acitrace.api.Providers;
 import dev.acitrace.api.spi.ExporterProvider;
+import dev.acitrace.grpc.GrpcMetadata;
+import dev.acitrace.grpc.GrpcTraceBinPropagator;
+import io.grpc.Metadata;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -72,6 +79,25 @@ class ExporterDiscoveryTest {
         assertThat(tracing.flush()).isTrue();
       }
       assertThat(receiver.spans()).extracting(ReceivedSpan::name).containsExactly("over-jdk-http");
+    }
+  }
+
+  @Test
+  void grpcTraceBinPropagator_isSelectedByName_andWritesTheBinaryHeader() {
+    try (TracingHandle tracing = Tracing.init(settings().exporters("none")
+        .property("otel.propagators", "tracecontext,grpc-trace-bin").build())) {
+      TextMapPropagator propagator = tracing.openTelemetry().getPropagators().getTextMapPropagator();
+      assertThat(propagator.fields()).containsExactlyInAnyOrder("traceparent", "tracestate", "grpc-trace-bin");
+
+      Span span = tracing.openTelemetry().getTracer("t").spanBuilder("s").startSpan();
+      Metadata headers = new Metadata();
+      propagator.inject(Context.root().with(span), headers, GrpcMetadata.setter());
+      span.end();
+      assertThat(GrpcTraceBinPropagator.decode(headers.get(GrpcTraceBinPropagator.KEY)).getSpanId())
+          .isEqualTo(span.getSpanContext().getSpanId());
+      SpanContext extracted = Span.fromContext(
+          propagator.extract(Context.root(), headers, GrpcMetadata.getter())).getSpanContext();
+      assertThat(extracted.getTraceId()).isEqualTo(span.getSpanContext().getTraceId());
     }
   }
 }

@@ -41,7 +41,8 @@ public final class GrpcMetadata {
 
   /**
    * A setter for injecting context into request headers. It adds a value ({@link Metadata#put}); a
-   * receiver reading one value gets the last one written, i.e. ours. Binary keys are ignored.
+   * receiver reading one value gets the last one written, i.e. ours. Binary keys are ignored: text has no
+   * place there; {@link GrpcTraceBinPropagator} recognizes this setter and writes its binary header itself.
    */
   public static TextMapSetter<Metadata> setter() {
     return SETTER;
