@@ -38,12 +38,17 @@ public final class GrpcClientTracing {
   /** The instrumentation scope name of client spans. */
   public static final String INSTRUMENTATION_NAME = "dev.acitrace.grpc.client";
 
+  /** The configuration key that turns attempt spans on when the builder does not say. */
+  public static final String ATTEMPT_SPANS_KEY = "acitrace.grpc.attempt-spans";
+
   private final TracingSettings settings;
   private final String target;
+  private final boolean attemptSpans;
 
-  private GrpcClientTracing(TracingSettings settings, String target) {
+  private GrpcClientTracing(TracingSettings settings, String target, boolean attemptSpans) {
     this.settings = settings;
     this.target = target;
+    this.attemptSpans = attemptSpans;
   }
 
   /** A builder that traces with {@code openTelemetry}. */
@@ -85,13 +90,14 @@ public final class GrpcClientTracing {
 
   /** A new client interceptor; all interceptors of one instance share its caches. */
   public ClientInterceptor newInterceptor() {
-    return new TracingClientInterceptor(settings, target);
+    return new TracingClientInterceptor(settings, target, attemptSpans);
   }
 
   /** Configures a {@link GrpcClientTracing}. Not thread-safe. */
   public static final class Builder {
     private final TracingOptions options;
     private String target;
+    private Boolean attemptSpans;
 
     private Builder(OpenTelemetry openTelemetry) {
       options = new TracingOptions(openTelemetry, StatusRule.ALL_NON_OK);
@@ -189,9 +195,23 @@ public final class GrpcClientTracing {
       return this;
     }
 
+    /**
+     * Whether each attempt of a call (the first, every retry and hedge of a retry or hedging policy, every
+     * transparent retry) gets its own {@code CLIENT} span, child of the call's span, with the trace context
+     * injected per attempt so that each server span is the child of its attempt; the call's span then also
+     * records gRPC's name-resolution and load-balancer-pick delays as events. Default: the configuration
+     * key {@value GrpcClientTracing#ATTEMPT_SPANS_KEY}, else false (one span per call, as without it).
+     */
+    public Builder attemptSpans(boolean attemptSpans) {
+      this.attemptSpans = attemptSpans;
+      return this;
+    }
+
     /** Resolves the defaults and builds. */
     public GrpcClientTracing build() {
-      return new GrpcClientTracing(options.build(RpcSide.CLIENT, INSTRUMENTATION_NAME), target);
+      boolean attempts = attemptSpans != null ? attemptSpans
+          : options.config().getBoolean(ATTEMPT_SPANS_KEY, false);
+      return new GrpcClientTracing(options.build(RpcSide.CLIENT, INSTRUMENTATION_NAME), target, attempts);
     }
   }
 }

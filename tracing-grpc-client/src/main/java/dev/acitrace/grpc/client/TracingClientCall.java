@@ -33,13 +33,16 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
   private final Context parent;
   private final TracingClientInterceptor interceptor;
   private final Channel channel;
+  /** The attempt-span factory on this call's options, or null when attempt spans are off. */
+  private final AttemptTracerFactory attempts;
   /** Messages sent; ClientCall methods are not called concurrently, so a plain field is enough. */
   private long sent;
   private Listener<RespT> listener;
 
   TracingClientCall(ClientCall<ReqT, RespT> delegate, TracingSettings settings, MethodInfo info,
-      Context parent, TracingClientInterceptor interceptor, Channel channel) {
+      Context parent, TracingClientInterceptor interceptor, Channel channel, AttemptTracerFactory attempts) {
     super(delegate);
+    this.attempts = attempts;
     this.settings = settings;
     this.info = info;
     this.parent = parent;
@@ -58,7 +61,12 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
       spanBuilder.setAllAttributes(interceptor.serverAttributes(channel).attributes());
     }
     Span span = spanBuilder.startSpan();
-    settings.inject(parent.with(span), headers);
+    if (attempts == null) {
+      settings.inject(parent.with(span), headers);
+    } else {
+      // each attempt injects its own span into its own copy of the headers
+      attempts.callStarted(parent.with(span));
+    }
     Listener<RespT> tracingListener = new Listener<>(responseListener, settings, info, parent, span, headers);
     listener = tracingListener;
     if (span.isRecording()) {

@@ -14,13 +14,15 @@ import io.grpc.MethodDescriptor;
 final class TracingClientInterceptor implements ClientInterceptor {
 
   private final TracingSettings settings;
+  private final boolean attemptSpans;
   /** Fixed server attributes from a configured target, or null to derive them from the authority. */
   private final FlatAttributes targetAttributes;
   /** One-entry cache: an interceptor almost always serves one channel, hence one authority. */
   private volatile AuthorityAttributes lastAuthority;
 
-  TracingClientInterceptor(TracingSettings settings, String target) {
+  TracingClientInterceptor(TracingSettings settings, String target, boolean attemptSpans) {
     this.settings = settings;
+    this.attemptSpans = attemptSpans;
     this.targetAttributes = target == null ? null : FlatAttributes.of(ServerAddress.fromTarget(target));
   }
 
@@ -31,8 +33,13 @@ final class TracingClientInterceptor implements ClientInterceptor {
     if (!info.traced()) {
       return next.newCall(method, callOptions);
     }
+    AttemptTracerFactory attempts = null;
+    if (attemptSpans) {
+      attempts = new AttemptTracerFactory(settings, info, this, next);
+      callOptions = callOptions.withStreamTracerFactory(attempts);
+    }
     return new TracingClientCall<>(
-        next.newCall(method, callOptions), settings, info, GrpcContextBridge.current(), this, next);
+        next.newCall(method, callOptions), settings, info, GrpcContextBridge.current(), this, next, attempts);
   }
 
   /** The server attributes of {@code channel}; called only for recording spans. */
