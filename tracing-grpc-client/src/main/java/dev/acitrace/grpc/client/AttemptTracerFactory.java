@@ -1,8 +1,8 @@
 package dev.acitrace.grpc.client;
 
 import dev.acitrace.grpc.RpcSemconv;
-import dev.acitrace.grpc.internal.MethodInfo;
-import dev.acitrace.grpc.internal.TracingSettings;
+import dev.acitrace.grpc.internal.RpcInstrumenter;
+import dev.acitrace.grpc.internal.TracedCall;
 import io.grpc.Attributes;
 import io.grpc.Channel;
 import io.grpc.ClientStreamTracer;
@@ -24,10 +24,11 @@ import java.util.logging.Logger;
  * server span is the attempt's child) and ends it with the attempt's status. The call's span gets the
  * name-resolution and load-balancer delays gRPC reports, as events.
  *
- * <p>Added to the call's {@code CallOptions} by the interceptor only when attempt spans are on. gRPC creates
- * the tracers after {@code ClientCall.start}, which hands this factory the call's context first
- * ({@link #callStarted}). Hedged attempts run concurrently: each tracer owns its span, and the call span
- * only gets events, which spans accept from any thread.
+ * <p>Plugged into the client's lifecycle core as its {@code AttemptTracing} hook, only when attempt spans are
+ * on: the interceptor adds a factory per call to the call's {@code CallOptions}, hands it the channel (for
+ * {@code server.address}) and then leaves injection to the attempts. gRPC creates the tracers after
+ * {@code ClientCall.start}, so the call's span is known by then. Hedged attempts run concurrently: each
+ * tracer owns its span, and the call span only gets events, which spans accept from any thread.
  */
 final class AttemptTracerFactory extends ClientStreamTracer.Factory {
 
@@ -45,52 +46,49 @@ final class AttemptTracerFactory extends ClientStreamTracer.Factory {
       AtomicIntegerFieldUpdater.newUpdater(AttemptTracerFactory.class, "resolutionReported");
   private static final ClientStreamTracer NOOP = new ClientStreamTracer() {};
 
-  private final TracingSettings settings;
-  private final MethodInfo info;
-  private final TracingClientInterceptor interceptor;
-  private final Channel channel;
-  /** The call's context (its parent plus its span); set by {@code start} before gRPC makes any tracer. */
-  private volatile Context callContext;
+  private final TracedCall call;
+  private TracingClientInterceptor interceptor;
+  private Channel channel;
   private volatile int resolutionReported;
 
-  AttemptTracerFactory(TracingSettings settings, MethodInfo info, TracingClientInterceptor interceptor,
-      Channel channel) {
-    this.settings = settings;
-    this.info = info;
+  /** The factory of one call's attempts (the {@code AttemptTracing} hook). */
+  AttemptTracerFactory(TracedCall call) {
+    this.call = call;
+  }
+
+  /** Where the call goes, for {@code server.address}/{@code server.port}; set before the call starts. */
+  void serverAttributesOf(TracingClientInterceptor interceptor, Channel channel) {
     this.interceptor = interceptor;
     this.channel = channel;
   }
 
-  /** The call has started with this context (its parent with the call's span). */
-  void callStarted(Context context) {
-    this.callContext = context;
-  }
-
   @Override
   public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo streamInfo, Metadata headers) {
-    Context call = callContext;
-    if (call == null) {
-      // gRPC makes streams only after start; nothing to parent an attempt on otherwise
+    TracingClientInterceptor tracing = interceptor;
+    Span callSpan = call.span();
+    if (tracing == null || !callSpan.getSpanContext().isValid()) {
+      // not started (gRPC makes streams only after start) or not bound by the interceptor: untraced
       return NOOP;
     }
     try {
-      Span callSpan = Span.fromContext(call);
+      RpcInstrumenter instrumenter = tracing.instrumenter;
+      Context callContext = call.context();
       if (streamInfo.getCallOptions().getOption(ClientStreamTracer.NAME_RESOLUTION_DELAYED) != null
           && RESOLUTION_REPORTED.compareAndSet(this, 0, 1) && callSpan.isRecording()) {
         callSpan.addEvent(NAME_RESOLUTION_DELAYED);
       }
-      Span attempt = settings.tracer().spanBuilder(info.spanName())
-          .setParent(call)
+      Span attempt = instrumenter.tracer().spanBuilder(call.info().spanName())
+          .setParent(callContext)
           .setSpanKind(SpanKind.CLIENT)
           .startSpan();
       long previous = streamInfo.getPreviousAttempts();
       if (attempt.isRecording()) {
-        info.spanAttributes().setOn(attempt);
-        interceptor.serverAttributes(channel).setOn(attempt);
+        call.info().spanAttributes().setOn(attempt);
+        tracing.serverAttributes(channel).setOn(attempt);
         attempt.setAttribute(PREVIOUS_RPC_ATTEMPTS, previous);
         attempt.setAttribute(TRANSPARENT_RETRY, streamInfo.isTransparentRetry());
       }
-      return new AttemptTracer(settings, call, callSpan, attempt, previous);
+      return new AttemptTracer(instrumenter, callContext, callSpan, attempt, previous);
     } catch (RuntimeException e) {
       // tracing must never cost the call: the attempt goes untraced
       logger.log(Level.FINE, "starting an attempt span failed", e);
@@ -104,7 +102,7 @@ final class AttemptTracerFactory extends ClientStreamTracer.Factory {
     private static final AtomicIntegerFieldUpdater<AttemptTracer> ENDED =
         AtomicIntegerFieldUpdater.newUpdater(AttemptTracer.class, "ended");
 
-    private final TracingSettings settings;
+    private final RpcInstrumenter instrumenter;
     private final Context callContext;
     private final Span callSpan;
     final Span span;
@@ -113,8 +111,9 @@ final class AttemptTracerFactory extends ClientStreamTracer.Factory {
     private volatile boolean pending;
     private volatile int ended;
 
-    AttemptTracer(TracingSettings settings, Context callContext, Span callSpan, Span span, long previousAttempts) {
-      this.settings = settings;
+    AttemptTracer(RpcInstrumenter instrumenter, Context callContext, Span callSpan, Span span,
+        long previousAttempts) {
+      this.instrumenter = instrumenter;
       this.callContext = callContext;
       this.callSpan = callSpan;
       this.span = span;
@@ -129,7 +128,7 @@ final class AttemptTracerFactory extends ClientStreamTracer.Factory {
     @Override
     public void streamCreated(Attributes transportAttributes, Metadata headers) {
       // These are the headers this attempt sends (gRPC copies the call's headers per retry and hedge).
-      settings.inject(callContext.with(span), headers);
+      instrumenter.inject(callContext.with(span), headers);
       if (pending && callSpan.isRecording()) {
         callSpan.addEvent(LB_PICK_DELAYED,
             io.opentelemetry.api.common.Attributes.of(PREVIOUS_RPC_ATTEMPTS, previousAttempts));
@@ -143,7 +142,7 @@ final class AttemptTracerFactory extends ClientStreamTracer.Factory {
       }
       try {
         if (span.isRecording()) {
-          RpcSemconv.Mode mode = settings.semconvMode();
+          RpcSemconv.Mode mode = instrumenter.semconvMode();
           Status.Code code = status.getCode();
           if (mode.emitOld()) {
             span.setAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, code.value());
@@ -151,7 +150,7 @@ final class AttemptTracerFactory extends ClientStreamTracer.Factory {
           if (mode.emitNew()) {
             span.setAttribute(RpcSemconv.RPC_RESPONSE_STATUS_CODE, code.name());
           }
-          if (settings.isError(code)) {
+          if (instrumenter.isError(code)) {
             if (mode.emitNew()) {
               span.setAttribute(RpcSemconv.ERROR_TYPE, code.name());
             }

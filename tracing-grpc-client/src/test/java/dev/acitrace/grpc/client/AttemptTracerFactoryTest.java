@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.SpanNamer;
 import dev.acitrace.grpc.GrpcMetadata;
+import dev.acitrace.grpc.internal.TracedCall;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -183,7 +184,10 @@ class AttemptTracerFactoryTest {
     TracingClientInterceptor interceptor = (TracingClientInterceptor) tracing.newInterceptor();
     ManagedChannel channel = InProcessChannelBuilder.forName(serverName).build();
     channels.add(channel);
-    AttemptTracerFactory factory = new AttemptTracerFactory(null, null, interceptor, channel);
+    TracedCall call = interceptor.instrumenter.newCall(
+        interceptor.instrumenter.method(TestService.UNARY), io.opentelemetry.context.Context.root());
+    AttemptTracerFactory factory = new AttemptTracerFactory(call);
+    factory.serverAttributesOf(interceptor, channel);
 
     ClientStreamTracer tracer = factory.newClientStreamTracer(
         ClientStreamTracer.StreamInfo.newBuilder().build(), new Metadata());
@@ -191,5 +195,6 @@ class AttemptTracerFactoryTest {
     tracer.streamCreated(io.grpc.Attributes.EMPTY, headers);
     tracer.streamClosed(Status.OK);
     assertThat(headers.keys()).isEmpty();
+    assertThat(telemetry.exporter.getFinishedSpanItems()).isEmpty();
   }
 }
