@@ -47,8 +47,9 @@ final class AttemptTracerFactory extends ClientStreamTracer.Factory {
   private static final ClientStreamTracer NOOP = new ClientStreamTracer() {};
 
   private final TracedCall call;
-  private TracingClientInterceptor interceptor;
-  private Channel channel;
+  // set by the interceptor before the call is created; volatile because hedges start on gRPC's timer thread
+  private volatile TracingClientInterceptor interceptor;
+  private volatile Channel channel;
   private volatile int resolutionReported;
 
   /** The factory of one call's attempts (the {@code AttemptTracing} hook). */
@@ -65,11 +66,13 @@ final class AttemptTracerFactory extends ClientStreamTracer.Factory {
   @Override
   public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo streamInfo, Metadata headers) {
     TracingClientInterceptor tracing = interceptor;
-    Span callSpan = call.span();
-    if (tracing == null || !callSpan.getSpanContext().isValid()) {
-      // not started (gRPC makes streams only after start) or not bound by the interceptor: untraced
+    if (tracing == null) {
+      // not bound to a channel by the interceptor: not one of our calls' factories
       return NOOP;
     }
+    // gRPC makes streams only after ClientCall.start, so the call's span has started. It may be invalid
+    // (a no-op OpenTelemetry): the attempt still injects, so baggage travels as it does without attempts.
+    Span callSpan = call.span();
     try {
       RpcInstrumenter instrumenter = tracing.instrumenter;
       Context callContext = call.context();

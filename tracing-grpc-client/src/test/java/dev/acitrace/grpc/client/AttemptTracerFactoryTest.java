@@ -179,15 +179,12 @@ class AttemptTracerFactoryTest {
   }
 
   @Test
-  void factory_beforeTheCallStarted_givesANoopTracer() {
+  void factory_notBoundToAChannel_givesANoopTracer() {
     GrpcClientTracing tracing = tracing(Map.of()).build();
     TracingClientInterceptor interceptor = (TracingClientInterceptor) tracing.newInterceptor();
-    ManagedChannel channel = InProcessChannelBuilder.forName(serverName).build();
-    channels.add(channel);
     TracedCall call = interceptor.instrumenter.newCall(
         interceptor.instrumenter.method(TestService.UNARY), io.opentelemetry.context.Context.root());
     AttemptTracerFactory factory = new AttemptTracerFactory(call);
-    factory.serverAttributesOf(interceptor, channel);
 
     ClientStreamTracer tracer = factory.newClientStreamTracer(
         ClientStreamTracer.StreamInfo.newBuilder().build(), new Metadata());
@@ -196,5 +193,41 @@ class AttemptTracerFactoryTest {
     tracer.streamClosed(Status.OK);
     assertThat(headers.keys()).isEmpty();
     assertThat(telemetry.exporter.getFinishedSpanItems()).isEmpty();
+  }
+
+  @Test
+  void noopOpenTelemetry_attemptSpansOn_baggageStillTravels() throws Exception {
+    List<Metadata> sent = new CopyOnWriteArrayList<>();
+    ClientInterceptor wire = new ClientInterceptor() {
+      @Override
+      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+          MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+        // a stream tracer after ours sees the headers as the attempt sends them
+        return next.newCall(method, callOptions.withStreamTracerFactory(new ClientStreamTracer.Factory() {
+          @Override
+          public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
+            return new ClientStreamTracer() {
+              @Override
+              public void streamCreated(io.grpc.Attributes attributes, Metadata attemptHeaders) {
+                sent.add(attemptHeaders);
+              }
+            };
+          }
+        }));
+      }
+    };
+    io.opentelemetry.api.OpenTelemetry noop = io.opentelemetry.api.OpenTelemetry.propagating(
+        io.opentelemetry.context.propagation.ContextPropagators.create(
+            io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator.getInstance()));
+    ManagedChannel channel = channel(GrpcClientTracing.builder(noop).config(TracingConfig.of(Map.of()))
+        .spanNamer(SpanNamer.DEFAULT).enrichers(List.of()).attemptSpans(true), wire);
+
+    try (io.opentelemetry.context.Scope ignored =
+        io.opentelemetry.api.baggage.Baggage.builder().put("user.id", "u1").build().makeCurrent()) {
+      ClientCalls.blockingUnaryCall(channel, TestService.UNARY, CallOptions.DEFAULT, "ok");
+    }
+
+    assertThat(sent).hasSize(1);
+    assertThat(sent.get(0).get(GrpcMetadata.asciiKey("baggage"))).isEqualTo("user.id=u1");
   }
 }
