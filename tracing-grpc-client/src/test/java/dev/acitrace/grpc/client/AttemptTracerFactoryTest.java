@@ -179,6 +179,20 @@ class AttemptTracerFactoryTest {
   }
 
   @Test
+  void expiredDeadline_attemptThatNeverReachedATransport_stillEnds() throws Exception {
+    ManagedChannel channel = channel(tracing(Map.of()).attemptSpans(true), recordFactories);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel,
+        TestService.UNARY, CallOptions.DEFAULT.withDeadlineAfter(-1, TimeUnit.SECONDS), "ok"))
+        .isInstanceOf(io.grpc.StatusRuntimeException.class);
+
+    List<SpanData> spans = telemetry.awaitSpans(2);
+    SpanData attempt = spans.stream().filter(s -> s.getAttributes().get(PREVIOUS) != null).findFirst().orElseThrow();
+    assertThat(attempt).hasAttribute(AttributeKey.longKey("rpc.grpc.status_code"),
+        (long) Status.Code.DEADLINE_EXCEEDED.value());
+  }
+
+  @Test
   void factory_notBoundToAChannel_givesANoopTracer() {
     GrpcClientTracing tracing = tracing(Map.of()).build();
     TracingClientInterceptor interceptor = (TracingClientInterceptor) tracing.newInterceptor();

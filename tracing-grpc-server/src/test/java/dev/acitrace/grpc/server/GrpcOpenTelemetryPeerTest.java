@@ -196,4 +196,28 @@ class GrpcOpenTelemetryPeerTest {
     assertThat(service.seen.get(0).span().getSpanId()).isEqualTo(server.getSpanId());
     assertThat(headerNames).contains(propagation.header);
   }
+
+  @ParameterizedTest
+  @EnumSource(Propagation.class)
+  void ourClientWithAttemptSpans_theirServer_theirServerSpanIsTheChildOfOurAttemptSpan(Propagation propagation)
+      throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    InProcessServerBuilder serverBuilder = InProcessServerBuilder.forName(name).directExecutor();
+    GrpcOpenTelemetry.newBuilder().sdk(theirs(propagation)).build().configureServerBuilder(serverBuilder);
+    servers.add(serverBuilder.addService(service.definition()).build().start());
+    GrpcClientTracing ours = GrpcClientTracing.builder(ours(propagation))
+        .config(TracingConfig.of(Map.of())).enrichers(List.of()).attemptSpans(true).build();
+    ManagedChannel channel = ours.applyTo(InProcessChannelBuilder.forName(name).directExecutor()).build();
+    channels.add(channel);
+
+    ClientCalls.blockingUnaryCall(channel, service.unary, CallOptions.DEFAULT, "ok");
+
+    List<SpanData> spans = awaitSpans(3);
+    SpanData call = spans.stream().filter(s -> s.getKind() == SpanKind.CLIENT && s.getParentSpanId()
+        .equals(io.opentelemetry.api.trace.SpanId.getInvalid())).findFirst().orElseThrow();
+    SpanData attempt = spans.stream().filter(s -> s.getKind() == SpanKind.CLIENT && s != call).findFirst()
+        .orElseThrow();
+    assertThat(attempt).hasParent(call);
+    assertThat(named(spans, "Recv.test.A.Unary")).hasParent(attempt);
+  }
 }
