@@ -101,7 +101,12 @@ public final class GrpcTraceBinPropagator implements TextMapPropagator {
     if (carrier instanceof Metadata && setter == (Object) GrpcMetadata.setter()) {
       ((Metadata) carrier).put(KEY, value);
     } else {
-      setter.set(carrier, HEADER, BASE64.encodeToString(value));
+      try {
+        setter.set(carrier, HEADER, BASE64.encodeToString(value));
+      } catch (RuntimeException e) {
+        // e.g. a gRPC setter that builds a text key for every name: "-bin" names are rejected there
+        logger.log(Level.FINE, "the setter refused grpc-trace-bin; not injected", e);
+      }
     }
   }
 

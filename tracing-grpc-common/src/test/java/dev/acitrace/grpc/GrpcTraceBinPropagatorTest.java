@@ -129,6 +129,16 @@ class GrpcTraceBinPropagatorTest {
   }
 
   @Test
+  void inject_foreignMetadataSetterThatRejectsBinaryNames_doesNotThrow() {
+    // what a setter building Metadata.Key.of(name, ASCII_STRING_MARSHALLER) for every name does
+    TextMapSetter<Metadata> asciiOnly =
+        (carrier, key, value) -> carrier.put(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER), value);
+    Metadata headers = new Metadata();
+    OURS.inject(sampled(), headers, asciiOnly);
+    assertThat(headers.keys()).isEmpty();
+  }
+
+  @Test
   void encode_invalidContext_failsNamingTheArgument() {
     assertThatThrownBy(() -> GrpcTraceBinPropagator.encode(SpanContext.getInvalid()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("spanContext");
