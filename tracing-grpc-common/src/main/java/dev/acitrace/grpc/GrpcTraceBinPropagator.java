@@ -3,6 +3,7 @@ package dev.acitrace.grpc;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.util.Objects.requireNonNull;
 
+import dev.acitrace.grpc.internal.GrpcMetadata;
 import io.grpc.Metadata;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -29,8 +30,8 @@ import java.util.logging.Logger;
  * a missing or cut-short trace or span id, a cut-short trace-options field, or all-zero ids make the header
  * absent. Nothing malformed ever throws: {@link #extract} then returns the context it was given.
  *
- * <p>With {@link GrpcMetadata#setter()} and {@link GrpcMetadata#getter()} on a gRPC {@link Metadata}
- * carrier (what acitrace's interceptors pass), the header is written and read as binary metadata, with no
+ * <p>With the metadata setter and getter acitrace's interceptors pass on a gRPC {@link Metadata} carrier, the
+ * header is written and read as binary metadata, with no
  * base64 step: gRPC's transports base64 it themselves on the wire, as every gRPC peer expects. With any
  * other carrier the value is the unpadded base64 text of the bytes (padded text is read too), as gRPC's
  * own propagator writes it for text carriers. The trace state is not part of the format and is not carried; use {@code traceparent} too

@@ -3,6 +3,7 @@ package dev.acitrace.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.acitrace.grpc.internal.GrpcMetadata;
 import io.grpc.Metadata;
 import io.grpc.opentelemetry.GrpcTraceBinContextPropagator;
 import io.opentelemetry.api.trace.Span;

@@ -1,6 +1,6 @@
 package dev.acitrace.grpc.client;
 
-import dev.acitrace.grpc.RpcSemconv;
+import dev.acitrace.grpc.internal.RpcSemconv;
 import dev.acitrace.grpc.internal.RpcInstrumenter;
 import dev.acitrace.grpc.internal.TracedCall;
 import io.grpc.Attributes;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.SpanNamer;
-import dev.acitrace.grpc.GrpcMetadata;
+import dev.acitrace.grpc.internal.GrpcMetadata;
 import dev.acitrace.grpc.internal.TracedCall;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -40,7 +40,7 @@ class AttemptTracerFactoryTest {
   private static final AttributeKey<Boolean> TRANSPARENT = AttributeKey.booleanKey("transparent-retry");
 
   private final TestService service = new TestService();
-  private final TestTelemetry telemetry = new TestTelemetry();
+  private final ClientTestTelemetry telemetry = new ClientTestTelemetry();
   private final List<ManagedChannel> channels = new ArrayList<>();
   /** The stream tracer factories on each call's options, as the channel below our interceptor sees them. */
   private final List<List<ClientStreamTracer.Factory>> factories = new CopyOnWriteArrayList<>();
@@ -56,6 +56,7 @@ class AttemptTracerFactoryTest {
 
   @AfterEach
   void stop() throws InterruptedException {
+    telemetry.assertEachSpanEndedExactlyOnce();
     service.released.countDown();
     for (ManagedChannel channel : channels) {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -82,7 +83,7 @@ class AttemptTracerFactoryTest {
   }
 
   private GrpcClientTracing.Builder tracing(Map<String, String> config) {
-    return GrpcClientTracing.builder(telemetry.sdk).config(TracingConfig.of(config))
+    return GrpcClientTracing.builder(telemetry.otel).config(TracingConfig.of(config))
         .spanNamer(SpanNamer.DEFAULT).enrichers(List.of());
   }
 

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.SpanNamer;
-import dev.acitrace.grpc.GrpcMetadata;
+import dev.acitrace.grpc.internal.GrpcMetadata;
 import dev.acitrace.grpc.client.GrpcClientTracing;
 import io.grpc.CallOptions;
 import io.grpc.EquivalentAddressGroup;
@@ -64,7 +64,7 @@ class AttemptSpansTest {
       .setResponseMarshaller(EchoService.STRING)
       .build();
 
-  private final TestTelemetry telemetry = new TestTelemetry();
+  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
   private final List<Server> servers = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final AtomicInteger calls = new AtomicInteger();
@@ -74,6 +74,7 @@ class AttemptSpansTest {
 
   @AfterEach
   void stop() throws InterruptedException {
+    telemetry.assertEachSpanEndedExactlyOnce();
     for (ManagedChannel channel : channels) {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -114,7 +115,7 @@ class AttemptSpansTest {
         return next.startCall(call, headers);
       }
     };
-    GrpcServerTracing tracing = GrpcServerTracing.builder(telemetry.sdk)
+    GrpcServerTracing tracing = GrpcServerTracing.builder(telemetry.otel)
         .config(TracingConfig.of(Map.of())).spanNamer(SpanNamer.DEFAULT).enrichers(List.of()).noRequestIds().build();
     String name = InProcessServerBuilder.generateName();
     servers.add(InProcessServerBuilder.forName(name).directExecutor()
@@ -145,7 +146,7 @@ class AttemptSpansTest {
 
   private ManagedChannel channel(InProcessChannelBuilder builder, Map<String, Object> serviceConfig,
       boolean attemptSpans) {
-    GrpcClientTracing tracing = GrpcClientTracing.builder(telemetry.sdk)
+    GrpcClientTracing tracing = GrpcClientTracing.builder(telemetry.otel)
         .config(TracingConfig.of(Map.of())).spanNamer(SpanNamer.DEFAULT).enrichers(List.of()).attemptSpans(attemptSpans).build();
     ManagedChannel channel = tracing.applyTo(builder.directExecutor()
         .defaultServiceConfig(serviceConfig).enableRetry()).build();
