@@ -12,6 +12,7 @@
  * @provides dev.acitrace.api.spi.ExporterProvider {@code otlp}, {@code console} and {@code none}
  * @provides io.opentelemetry.sdk.common.export.GrpcSenderProvider OTLP/gRPC on a grpc-java channel
  * @provides io.opentelemetry.sdk.autoconfigure.spi.ConfigurablePropagatorProvider {@code acitrace-baggage}
+ *     and {@code grpc-trace-bin}
  */
 module dev.acitrace.bundle {
   requires transitive dev.acitrace.api;
@@ -44,7 +45,8 @@ module dev.acitrace.bundle {
       dev.acitrace.bundle.internal.ConsoleExporterProvider,
       dev.acitrace.bundle.internal.NoneExporterProvider;
   provides io.opentelemetry.sdk.autoconfigure.spi.ConfigurablePropagatorProvider with
-      dev.acitrace.bundle.internal.AciBaggagePropagatorProvider;
+      dev.acitrace.bundle.internal.AciBaggagePropagatorProvider,
+      dev.acitrace.bundle.internal.GrpcTraceBinPropagatorProvider;
   provides io.opentelemetry.sdk.common.export.GrpcSenderProvider with
       dev.acitrace.bundle.internal.GrpcJavaSenderProvider;
 }

@@ -26,6 +26,21 @@ class OursVariantsTest {
   }
 
   @Test
+  void oursAttemptSpans_everyCall_exportsCallAttemptAndServerSpan() {
+    try (InProcessHarness harness = new InProcessHarness(new OursAttemptSpansBenchmark.Variant(), true)) {
+      for (int i = 0; i < 10; i++) {
+        assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);
+      }
+      assertThat(harness.serverStreaming(r -> {})).isEqualTo(BenchRpc.STREAM_MESSAGES);
+      assertThat(harness.exportedSpans()).isEqualTo(33);
+    }
+    try (InProcessHarness harness = new InProcessHarness(new OursAttemptSpansBenchmark.Variant(), false)) {
+      assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);
+      assertThat(harness.exportedSpans()).isZero();
+    }
+  }
+
+  @Test
   void oursUnsampled_calls_answerAndExportNothing() {
     try (InProcessHarness harness = new InProcessHarness(new OursGrpcTracing(), false)) {
       assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);

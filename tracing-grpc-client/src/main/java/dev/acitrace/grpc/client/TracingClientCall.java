@@ -27,10 +27,13 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
   private final TracedCall traced;
   private final TracingClientInterceptor interceptor;
   private final Channel channel;
+  /** Attempt spans are on: each attempt injects its own span into its own headers, the call nothing. */
+  private final boolean injectPerAttempt;
 
   TracingClientCall(ClientCall<ReqT, RespT> delegate, TracedCall traced, TracingClientInterceptor interceptor,
-      Channel channel) {
+      Channel channel, boolean injectPerAttempt) {
     super(delegate);
+    this.injectPerAttempt = injectPerAttempt;
     this.traced = traced;
     this.interceptor = interceptor;
     this.channel = channel;
@@ -42,7 +45,9 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
     FlatAttributes server = instrumenter.samplingAttributes() ? interceptor.serverAttributes(channel) : null;
     Span span = traced.startSpan(headers, null, server);
     Context context = traced.context();
-    instrumenter.inject(context, headers);
+    if (!injectPerAttempt) {
+      instrumenter.inject(context, headers);
+    }
     if (span.isRecording()) {
       if (server == null) {
         interceptor.serverAttributes(channel).setOn(span);

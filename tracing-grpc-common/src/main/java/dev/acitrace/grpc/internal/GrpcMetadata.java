@@ -43,7 +43,9 @@ public final class GrpcMetadata {
    * A setter for injecting context into request headers. It replaces every value the headers already hold
    * for the key, then adds ours: a relay that copies incoming headers to an outgoing call would otherwise
    * send two {@code traceparent} or {@code baggage} values, and receivers that read the first one (Go's
-   * otelgrpc among them) would continue the stale context. Binary keys are ignored.
+   * otelgrpc among them) would continue the stale context. Binary keys are ignored: text has no place
+   * there; {@link dev.acitrace.grpc.GrpcTraceBinPropagator} recognizes this setter and writes its binary
+   * header itself.
    */
   public static TextMapSetter<Metadata> setter() {
     return SETTER;

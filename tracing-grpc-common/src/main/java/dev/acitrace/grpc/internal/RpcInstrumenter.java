@@ -117,6 +117,11 @@ public final class RpcInstrumenter {
     return new TracedCall(this, info, parent);
   }
 
+  /** The semantic-convention generation(s) written (for spans the hooks start, e.g. attempt spans). */
+  public RpcSemconv.Mode semconvMode() {
+    return mode;
+  }
+
   /** The per-attempt tracing hook (clients), or {@code null}. */
   public AttemptTracing attemptTracing() {
     return attemptTracing;
@@ -186,13 +191,16 @@ public final class RpcInstrumenter {
     return value < errorByCode.length && errorByCode[value];
   }
 
-  /** The text keys of {@code fields}; names gRPC cannot carry as text are skipped. */
+  /** The keys of {@code fields}; names gRPC cannot carry are skipped. */
   private static Metadata.Key<?>[] ownedKeys(java.util.Collection<String> fields) {
     List<Metadata.Key<?>> keys = new java.util.ArrayList<>();
     for (String field : fields) {
-      if (field != null && !GrpcMetadata.isBinary(field)) {
+      if (field != null) {
         try {
-          keys.add(GrpcMetadata.asciiKey(field));
+          // binary fields (grpc-trace-bin) are owned too: a relay must not forward the caller's copy
+          keys.add(GrpcMetadata.isBinary(field)
+              ? Metadata.Key.of(field, Metadata.BINARY_BYTE_MARSHALLER)
+              : GrpcMetadata.asciiKey(field));
         } catch (IllegalArgumentException notAHeaderName) {
           // nothing to discard
         }

@@ -177,6 +177,11 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
     return true;
   }
 
+  /** The call's method, span name and constant attributes (for spans the hooks start, e.g. attempt spans). */
+  public MethodInfo info() {
+    return info;
+  }
+
   /** The call's span (invalid before {@link #startSpan}). */
   public Span span() {
     return span;

@@ -160,13 +160,18 @@ public abstract class TracingBuilder<B extends TracingBuilder<B>> {
     requireNonNull(builder, "builder").attemptTracing = attemptTracing;
   }
 
+  /** The configuration set with {@link #config}, else the environment's; for a side's own keys. */
+  protected final TracingConfig resolvedConfig() {
+    return config != null ? config : TracingConfig.fromEnvironment();
+  }
+
   /**
    * Resolves every default and returns the immutable instrumenter.
    *
    * @param scopeName the instrumentation scope name of the tracer
    */
   protected final RpcInstrumenter instrumenter(RpcSide side, String scopeName) {
-    TracingConfig resolvedConfig = config != null ? config : TracingConfig.fromEnvironment();
+    TracingConfig resolvedConfig = resolvedConfig();
     SpanNamer namer = spanNamer != null ? spanNamer
         : Providers.select(SpanNamerProvider.class, resolvedConfig, SpanNamerProvider.CONFIG_KEY)
             .map(provider -> provider.create(resolvedConfig))
