@@ -37,6 +37,7 @@ module dev.acitrace.bundle {
 
   exports dev.acitrace.bundle;
 
+  uses io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
   uses io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
 
   provides dev.acitrace.api.spi.ExporterProvider with

@@ -1,6 +1,5 @@
 package dev.acitrace.bundle;
 
-import dev.acitrace.api.Providers;
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.ExporterProvider;
 import dev.acitrace.bundle.internal.ConsoleExporterProvider;
@@ -53,19 +52,74 @@ final class Initializer {
 
   private final TracingSettings settings;
   // Written while autoconfigure builds the SDK, read afterwards from any thread through the handle.
-  private volatile List<ExporterProvider> providers = List.of();
+  private final AutoconfigureExtensions extensions;
+  private volatile List<AutoconfigureExtensions.Source> providers = List.of();
   private volatile List<String> exporterNames = List.of();
   private volatile CountingSpanExporter exporter;
   private volatile SpanProcessorMeter meter;
   private volatile Resource resource = Resource.empty();
 
   Initializer(TracingSettings settings) {
-    this.settings = settings;
+    this(settings, AutoconfigureExtensions.load());
   }
 
-  /** Step 1 (properties customizer): what the code set wins over the environment. */
+  Initializer(TracingSettings settings, AutoconfigureExtensions extensions) {
+    this.settings = settings;
+    this.extensions = extensions;
+  }
+
+  /**
+   * Step 1 (properties customizer): what the code set wins over the environment, including the
+   * signal-specific variables that would otherwise win over a general one: a {@code TracingSettings}
+   * value for {@code otel.exporter.otlp.X} is also written to {@code otel.exporter.otlp.traces.X} (and
+   * {@code .metrics.X}, {@code .logs.X}) unless the settings set those too. A general endpoint is turned
+   * into the signal's endpoint the way OpenTelemetry does it for {@code http/protobuf} (the path
+   * {@code v1/traces} appended); {@code grpc} endpoints are the same for every signal.
+   */
   Map<String, String> applySettings(ConfigProperties config) {
-    return settings.properties();
+    Map<String, String> properties = new java.util.LinkedHashMap<>(settings.properties());
+    for (Map.Entry<String, String> entry : settings.properties().entrySet()) {
+      String key = entry.getKey();
+      if (!key.startsWith(OTLP_PREFIX)) {
+        continue;
+      }
+      String suffix = key.substring(OTLP_PREFIX.length());
+      if (SIGNALS.stream().anyMatch(signal -> suffix.startsWith(signal + "."))) {
+        continue;
+      }
+      for (String signal : SIGNALS) {
+        String signalKey = OTLP_PREFIX + signal + "." + suffix;
+        if (settings.properties().containsKey(signalKey)) {
+          continue;
+        }
+        String value = entry.getValue();
+        if (suffix.equals("endpoint") && isHttp(protocol(signal, config))) {
+          value = value + (value.endsWith("/") ? "" : "/") + "v1/" + signal;
+        }
+        properties.put(signalKey, value);
+      }
+    }
+    return properties;
+  }
+
+  private static final String OTLP_PREFIX = "otel.exporter.otlp.";
+  private static final List<String> SIGNALS = List.of("traces", "metrics", "logs");
+
+  /** The OTLP protocol {@code signal} will use: settings over environment, specific over general. */
+  private String protocol(String signal, ConfigProperties config) {
+    String specific = OTLP_PREFIX + signal + ".protocol";
+    String general = OTLP_PREFIX + "protocol";
+    for (String value : new String[] {settings.properties().get(specific), settings.properties().get(general),
+        config.getString(specific), config.getString(general)}) {
+      if (value != null && !value.isBlank()) {
+        return value;
+      }
+    }
+    return "grpc";
+  }
+
+  private static boolean isHttp(String protocol) {
+    return protocol.trim().startsWith("http");
   }
 
   /**
@@ -83,19 +137,42 @@ final class Initializer {
       }
       providers = List.of();
     } else {
-      List<ExporterProvider> resolved = new ArrayList<>();
+      List<AutoconfigureExtensions.Source> resolved = new ArrayList<>();
       for (String name : unique) {
-        try {
-          resolved.add(Providers.named(ExporterProvider.class, name));
-        } catch (IllegalArgumentException e) {
+        AutoconfigureExtensions.Source source = extensions.find(name);
+        if (source == null) {
           throw new TracingConfigurationException(
-              describe(TRACES_EXPORTER, config.getString(TRACES_EXPORTER)) + ": " + e.getMessage(), e);
+              describe(TRACES_EXPORTER, config.getString(TRACES_EXPORTER)) + ": " + unknownExporter(name));
         }
+        resolved.add(source);
       }
       providers = List.copyOf(resolved);
     }
     exporterNames = List.copyOf(unique);
     return Map.of(TRACES_EXPORTER, "none");
+  }
+
+  private String unknownExporter(String name) {
+    String known = "no exporter named '" + name + "' (neither an acitrace ExporterProvider nor an "
+        + "OpenTelemetry ConfigurableSpanExporterProvider); available: " + String.join(", ", extensions.names());
+    if (!name.equals("zipkin")) {
+      return known;
+    }
+    return known + ". OpenTelemetry Java no longer publishes a Zipkin exporter (the last release of "
+        + "io.opentelemetry:opentelemetry-exporter-zipkin is 1.64.0; this SDK is "
+        + OPEN_TELEMETRY_VERSION + "). To export to Zipkin, either send OTLP (OTEL_TRACES_EXPORTER=otlp) to an "
+        + "OpenTelemetry Collector with its zipkin exporter, or put a span exporter provider named 'zipkin' on the "
+        + "path: an acitrace dev.acitrace.api.spi.ExporterProvider or an OpenTelemetry "
+        + "io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider (such as the one in "
+        + "io.opentelemetry:opentelemetry-exporter-zipkin:1.64.0, at your own risk against a newer SDK)";
+  }
+
+  private static final String OPEN_TELEMETRY_VERSION = openTelemetryVersion();
+
+  private static String openTelemetryVersion() {
+    Package sdk = io.opentelemetry.sdk.OpenTelemetrySdk.class.getPackage();
+    String version = sdk == null ? null : sdk.getImplementationVersion();
+    return version == null ? "1.68.0 or later" : version;
   }
 
   private static void validateSamplerRatio(ConfigProperties config) {
@@ -140,14 +217,25 @@ final class Initializer {
     }
     TracingConfig tracingConfig = OtelConfig.of(config);
     List<SpanExporter> exporters = new ArrayList<>(providers.size());
-    for (ExporterProvider provider : providers) {
+    for (AutoconfigureExtensions.Source source : providers) {
+      SpanExporter created = null;
       try {
-        exporters.add(provider instanceof ConsoleExporterProvider console && settings.consoleOutput() != null
-            ? console.create(tracingConfig, settings.consoleOutput())
-            : provider.create(tracingConfig));
+        ExporterProvider provider = source.acitrace();
+        if (provider == null) {
+          created = source.openTelemetry().createExporter(config);
+        } else {
+          created = provider instanceof ConsoleExporterProvider console && settings.consoleOutput() != null
+              ? console.create(tracingConfig, settings.consoleOutput())
+              : provider.create(tracingConfig);
+        }
+        // The AutoConfigurationCustomizerProviders' span exporter customizers, as autoconfigure applies them.
+        exporters.add(extensions.customize(created, config));
       } catch (RuntimeException e) {
+        if (created != null) {
+          created.shutdown();
+        }
         exporters.forEach(SpanExporter::shutdown);
-        throw new TracingConfigurationException(TRACES_EXPORTER + "=" + provider.name()
+        throw new TracingConfigurationException(TRACES_EXPORTER + "=" + source.name()
             + ": cannot create the exporter: " + withEnvironmentNames(String.valueOf(e.getMessage())), e);
       }
     }
@@ -164,11 +252,13 @@ final class Initializer {
     apply(config, "otel.bsp.max.queue.size", config::getInt, processor::setMaxQueueSize);
     apply(config, "otel.bsp.max.export.batch.size", config::getInt, processor::setMaxExportBatchSize);
     apply(config, "otel.bsp.export.timeout", config::getDuration, processor::setExporterTimeout);
+    BatchSpanProcessor batch;
     try {
-      return builder.addSpanProcessor(processor.build());
+      batch = processor.build();
     } catch (IllegalArgumentException e) {
       throw new TracingConfigurationException("otel.bsp.* (OTEL_BSP_*): " + e.getMessage(), e);
     }
+    return builder.addSpanProcessor(extensions.customize(batch, config));
   }
 
   private static <T> void apply(ConfigProperties config, String key, Function<String, T> read,

@@ -139,6 +139,133 @@ class TracingConfigurationTest {
         .hasMessageContaining("'none' cannot be combined");
   }
 
+  @Test
+  void tracesExporter_openTelemetrysLogging_isFoundAfterOurs_andRunsWithThem() {
+    java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Logger otelLogger =
+        java.util.logging.Logger.getLogger("io.opentelemetry.exporter.logging.LoggingSpanExporter");
+    java.util.logging.Handler handler = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        logged.add(record.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    otelLogger.addHandler(handler);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (TracingHandle tracing = init(b -> b.property("otel.traces.exporter", "console, logging")
+        .consoleOutput(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)))) {
+      tracing.openTelemetry().getTracer("t").spanBuilder("both").startSpan().end();
+      assertThat(tracing.flush()).isTrue();
+      assertThat(tracing.exporters()).containsExactly("console", "logging");
+      assertThat(tracing.exportStats().exportedSpans()).isEqualTo(1);
+    } finally {
+      otelLogger.removeHandler(handler);
+    }
+    assertThat(logged).anySatisfy(line -> assertThat(line).startsWith("'both' : "));
+    // `console` is ours (a tree), not OpenTelemetry's console exporter of the same name
+    assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("└─ both INTERNAL");
+  }
+
+  @Test
+  void tracesExporter_unknownName_listsOpenTelemetrysExportersToo() {
+    assertThatThrownBy(() -> init(b -> b.exporters("jaeger")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("available: otlp, console, none")
+        .hasMessageEndingWith(", logging"); // OpenTelemetry's, after ours; its otlp and console are shadowed
+  }
+
+  @Test
+  void tracesExporter_zipkin_failsSayingWhatToAdd() {
+    assertThatThrownBy(() -> init(b -> b.exporters("zipkin")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("otel.traces.exporter (OTEL_TRACES_EXPORTER)='zipkin': no exporter named 'zipkin'")
+        .hasMessageContaining("OpenTelemetry Java no longer publishes a Zipkin exporter")
+        .hasMessageContaining("io.opentelemetry:opentelemetry-exporter-zipkin:1.64.0")
+        .hasMessageContaining("an acitrace dev.acitrace.api.spi.ExporterProvider");
+  }
+
+  // --- settings over signal-specific variables --------------------------------------------------
+
+  private static java.util.Map<String, String> applied(TracingSettings settings, java.util.Map<String, String> environment) {
+    return new Initializer(settings).applySettings(
+        io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties.createFromMap(environment));
+  }
+
+  @Test
+  void settingsEndpoint_overridesEverySignalSpecificEndpoint_grpc() {
+    java.util.Map<String, String> applied = applied(TracingSettings.builder().endpoint("http://code:4317").build(),
+        java.util.Map.of("otel.exporter.otlp.traces.endpoint", "http://env:4317"));
+    assertThat(applied).containsEntry("otel.exporter.otlp.endpoint", "http://code:4317")
+        .containsEntry("otel.exporter.otlp.traces.endpoint", "http://code:4317")
+        .containsEntry("otel.exporter.otlp.metrics.endpoint", "http://code:4317")
+        .containsEntry("otel.exporter.otlp.logs.endpoint", "http://code:4317");
+  }
+
+  @Test
+  void settingsEndpoint_httpProtobuf_becomesEachSignalsPath() {
+    java.util.Map<String, String> applied = applied(TracingSettings.builder().endpoint("http://code:4318/")
+        .property("otel.exporter.otlp.protocol", "http/protobuf").build(), java.util.Map.of(
+            "otel.exporter.otlp.traces.endpoint", "http://env:4318/v1/traces",
+            "otel.exporter.otlp.traces.protocol", "grpc"));
+    assertThat(applied).containsEntry("otel.exporter.otlp.traces.endpoint", "http://code:4318/v1/traces")
+        .containsEntry("otel.exporter.otlp.metrics.endpoint", "http://code:4318/v1/metrics")
+        .containsEntry("otel.exporter.otlp.traces.protocol", "http/protobuf");
+  }
+
+  @Test
+  void settingsEndpoint_environmentsSignalProtocolStillChoosesTheEndpointForm() {
+    // the code set only the endpoint: the environment's protocol for traces still applies
+    java.util.Map<String, String> applied = applied(TracingSettings.builder().endpoint("http://code:4318").build(),
+        java.util.Map.of("otel.exporter.otlp.traces.protocol", "http/protobuf"));
+    assertThat(applied).containsEntry("otel.exporter.otlp.traces.endpoint", "http://code:4318/v1/traces")
+        .containsEntry("otel.exporter.otlp.metrics.endpoint", "http://code:4318");
+  }
+
+  @Test
+  void settingsSignalSpecificValue_isKept() {
+    java.util.Map<String, String> applied = applied(TracingSettings.builder()
+        .property("otel.exporter.otlp.headers", "a=1")
+        .property("otel.exporter.otlp.traces.headers", "b=2").build(), java.util.Map.of());
+    assertThat(applied).containsEntry("otel.exporter.otlp.traces.headers", "b=2")
+        .containsEntry("otel.exporter.otlp.metrics.headers", "a=1");
+  }
+
+  @Test
+  void settingsEndpoint_winsOverTracesEndpointSystemProperty_spansReachTheSettingsEndpoint() throws Exception {
+    try (OtlpGrpcReceiver receiver = new OtlpGrpcReceiver()) {
+      System.setProperty("otel.exporter.otlp.traces.endpoint", "http://127.0.0.1:1");
+      try (TracingHandle tracing = init(b -> b.exporters("otlp").endpoint(receiver.endpoint()))) {
+        tracing.openTelemetry().getTracer("t").spanBuilder("to-the-code-endpoint").startSpan().end();
+        assertThat(tracing.flush()).isTrue();
+      } finally {
+        System.clearProperty("otel.exporter.otlp.traces.endpoint");
+      }
+      assertThat(receiver.awaitSpans(1, java.time.Duration.ofSeconds(5)))
+          .extracting(ReceivedSpan::name).containsExactly("to-the-code-endpoint");
+    }
+  }
+
+  @Test
+  void settingsEndpoint_httpProtobuf_winsOverTracesEndpointSystemProperty() throws Exception {
+    try (OtlpHttpReceiver receiver = new OtlpHttpReceiver()) {
+      System.setProperty("otel.exporter.otlp.traces.endpoint", "http://127.0.0.1:1/v1/traces");
+      try (TracingHandle tracing = init(b -> b.exporters("otlp").endpoint(receiver.endpoint())
+          .property("otel.exporter.otlp.protocol", "http/protobuf"))) {
+        tracing.openTelemetry().getTracer("t").spanBuilder("over-http").startSpan().end();
+        assertThat(tracing.flush()).isTrue();
+      } finally {
+        System.clearProperty("otel.exporter.otlp.traces.endpoint");
+      }
+      assertThat(receiver.spans()).extracting(ReceivedSpan::name).containsExactly("over-http");
+    }
+  }
+
   // --- OTLP endpoint and protocol ---------------------------------------------------------------
 
   @Test
