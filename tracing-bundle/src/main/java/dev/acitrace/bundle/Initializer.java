@@ -57,6 +57,7 @@ final class Initializer {
   private volatile List<String> exporterNames = List.of();
   private volatile CountingSpanExporter exporter;
   private volatile SpanProcessorMeter meter;
+  private volatile ClosingGate gate;
   private volatile Resource resource = Resource.empty();
 
   Initializer(TracingSettings settings) {
@@ -258,7 +259,8 @@ final class Initializer {
     } catch (IllegalArgumentException e) {
       throw new TracingConfigurationException("otel.bsp.* (OTEL_BSP_*): " + e.getMessage(), e);
     }
-    return builder.addSpanProcessor(extensions.customize(batch, config));
+    gate = new ClosingGate(extensions.customize(batch, config));
+    return builder.addSpanProcessor(gate);
   }
 
   private static <T> void apply(ConfigProperties config, String key, Function<String, T> read,
@@ -332,6 +334,10 @@ final class Initializer {
 
   SpanProcessorMeter meter() {
     return meter;
+  }
+
+  ClosingGate gate() {
+    return gate;
   }
 
   /** After a failed initialization: release what was created. */

@@ -23,6 +23,9 @@ public final class TracingHandle implements AutoCloseable {
   private final OpenTelemetrySdk sdk;
   private final Initializer initializer;
   private final Duration shutdownTimeout;
+  // After the shutdown timeout, how long the batch worker gets to drain without I/O and stop.
+  private static final Duration ABANDON_GRACE = Duration.ofMillis(500);
+
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Thread shutdownHook;
   private volatile ExportStats finalStats;
@@ -51,18 +54,23 @@ public final class TracingHandle implements AutoCloseable {
     return initializer.exporterNames();
   }
 
-  /** Exported, failed, dropped and queued span counts since initialization; cheap enough to poll. */
+  /**
+   * Exported, failed, dropped and queued span counts since initialization; cheap enough to poll. After
+   * {@link #close()} returned, {@code exported + failed + dropped} is every sampled span that ended,
+   * and nothing is queued.
+   */
   public ExportStats exportStats() {
-    ExportStats last = finalStats;
-    if (last != null) {
-      return last;
-    }
     CountingSpanExporter exporter = initializer.exporter();
     if (exporter == null) {
       return ExportStats.EMPTY;
     }
+    long lateDrops = initializer.gate().dropped();
+    ExportStats last = finalStats;
+    if (last != null) {
+      return new ExportStats(last.exportedSpans(), last.failedSpans(), last.droppedSpans() + lateDrops, 0);
+    }
     SpanProcessorMeter meter = initializer.meter();
-    return new ExportStats(exporter.exported(), exporter.failed(), meter.dropped(), meter.queued());
+    return new ExportStats(exporter.exported(), exporter.failed(), meter.dropped() + lateDrops, meter.queued());
   }
 
   /**
@@ -77,7 +85,10 @@ public final class TracingHandle implements AutoCloseable {
 
   /**
    * Flushes and shuts tracing down, waiting at most the shutdown timeout; spans ended afterwards are
-   * dropped. Idempotent; also run by the shutdown hook when one was installed.
+   * dropped (and counted). When the exporters have not finished by then (a collector that is down makes
+   * OTLP retry with backoff), what is still in flight or queued is given up: counted as failed, the
+   * exporters shut down (cancelling their calls), so nothing keeps running once this returns. Logs one
+   * WARNING saying what was lost and why. Idempotent; also run by the shutdown hook when one was installed.
    */
   @Override
   public void close() {
@@ -85,20 +96,50 @@ public final class TracingHandle implements AutoCloseable {
       return;
     }
     removeShutdownHook();
-    CompletableResultCode result =
-        sdk.shutdown().join(shutdownTimeout.toNanos(), TimeUnit.NANOSECONDS);
-    ExportStats stats = exportStats();
-    finalStats = stats;
+    ClosingGate gate = initializer.gate();
+    if (gate != null) {
+      gate.shut();
+    }
+    CompletableResultCode result = sdk.shutdown();
+    result.join(shutdownTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    boolean abandoned = false;
+    boolean stuck = false;
+    CountingSpanExporter exporter = initializer.exporter();
+    if (!result.isDone() && exporter != null) {
+      // Out of time: fail what the exporters still hold, so the batch worker drains its queue at once
+      // (each export fails without I/O), shuts the exporters down and ends.
+      abandoned = true;
+      exporter.abandon();
+      result.join(ABANDON_GRACE.toNanos(), TimeUnit.NANOSECONDS);
+      if (!result.isDone()) {
+        stuck = true; // e.g. a span processor customizer that does not return: stop the exporters ourselves
+        exporter.shutdown();
+      }
+    }
     SpanProcessorMeter meter = initializer.meter();
-    if (meter != null) {
+    if (exporter != null) {
+      long queued = meter.queued();
+      finalStats = new ExportStats(exporter.exported(), exporter.failed(),
+          meter.dropped() + queued + exporter.inFlight(), 0);
       meter.closeMeterProvider();
     }
-    if (!result.isDone()) {
-      logger.log(Level.WARNING, "tracing did not shut down within " + shutdownTimeout
-          + "; spans still pending were lost. " + stats);
-    } else if (stats.lostSpans() > 0) {
-      logger.log(Level.WARNING, "tracing shut down; spans were lost: " + stats);
+    ExportStats stats = exportStats();
+    if (stats.lostSpans() == 0 && !stuck) {
+      return;
     }
+    StringBuilder message = new StringBuilder("tracing shut down: ").append(stats.lostSpans())
+        .append(" spans lost (").append(stats.failedSpans()).append(" failed to export, ")
+        .append(stats.droppedSpans()).append(" dropped), ").append(stats.exportedSpans()).append(" exported");
+    if (abandoned) {
+      message.append("; the exporters ").append(exporters()).append(" did not accept them within the shutdown "
+          + "timeout (").append(shutdownTimeout).append("): is the collector reachable?");
+    } else if (stats.failedSpans() > 0) {
+      message.append("; the exporters ").append(exporters()).append(" failed them: is the collector reachable?");
+    }
+    if (stuck) {
+      message.append(" The span processor did not finish shutting down; its exporters were stopped.");
+    }
+    logger.log(Level.WARNING, message.toString());
   }
 
   void installShutdownHook() {

@@ -23,8 +23,11 @@ import java.util.Map;
  */
 public final class TracingSettings {
 
-  /** How long closing the handle waits for pending spans by default. */
-  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * How long closing the handle waits for pending spans by default: long enough for a reachable collector
+   * to take the last batches, short enough that a process whose collector is down exits promptly.
+   */
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
 
   private static final TracingSettings DEFAULTS = builder().build();
 

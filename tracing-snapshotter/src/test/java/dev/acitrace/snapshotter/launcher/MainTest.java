@@ -93,6 +93,25 @@ class MainTest {
     }
   }
 
+  @Test
+  void demo_collectorUnreachable_saysTheTraceWasLost() throws Exception {
+    int port;
+    try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = closed.getLocalPort();
+    } // nothing listens there any more
+    System.setProperty("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + port);
+    int code;
+    try {
+      code = Main.run(new String[] {"demo"}, out, err, null);
+    } finally {
+      System.clearProperty("otel.exporter.otlp.endpoint");
+    }
+    assertThat(code).as(err()).isEqualTo(Main.OK);
+    assertThat(out()).doesNotContain("trace exported")
+        .containsPattern("trace NOT exported to OTLP endpoint http://127\\.0\\.0\\.1:" + port
+            + ": (\\d+) of \\1 spans lost \\(\\1 failed to export, 0 dropped\\); is the collector reachable\\?");
+  }
+
   /** Accepts OTLP/HTTP posts on loopback and keeps their bodies; answers 200 with an empty body. */
   private static final class FakeOtlpReceiver implements AutoCloseable {
     private final java.net.ServerSocket socket =
