@@ -27,6 +27,7 @@ module dev.acitrace.bundle {
   requires io.opentelemetry.sdk.autoconfigure;
   requires io.opentelemetry.sdk.autoconfigure.spi;
   requires io.opentelemetry.sdk.metrics;
+  requires io.opentelemetry.sdk.logs;
   requires io.grpc.netty.shaded;
 
   // Not used by our code, but needed by automatic modules we ship, which cannot say so themselves:

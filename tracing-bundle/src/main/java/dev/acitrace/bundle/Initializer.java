@@ -38,6 +38,8 @@ import java.util.regex.Pattern;
 final class Initializer {
 
   static final String TRACES_EXPORTER = "otel.traces.exporter";
+  static final String METRICS_EXPORTER = "otel.metrics.exporter";
+  static final String METRIC_EXPORT_INTERVAL = "otel.metric.export.interval";
   static final String ENVIRONMENT = "environment";
   static final String SAMPLER = "otel.traces.sampler";
   static final String SAMPLER_ARG = "otel.traces.sampler.arg";
@@ -48,6 +50,8 @@ final class Initializer {
   static final AttributeKey<String> DEPLOYMENT_ENVIRONMENT =
       AttributeKey.stringKey("deployment.environment");
 
+  private static final Pattern OTLP_WORDS = Pattern.compile(
+      "(?i)otlp|compression|endpoint|protocol|timeout|header|certificate");
   private static final Pattern OTEL_KEY = Pattern.compile("otel\\.[a-z0-9_.\\-]++(?! \\()");
 
   private final TracingSettings settings;
@@ -58,6 +62,9 @@ final class Initializer {
   private volatile CountingSpanExporter exporter;
   private volatile SpanProcessorMeter meter;
   private volatile ClosingGate gate;
+  private volatile boolean consoleMetrics;
+  private volatile ConfigProperties config;
+  private final List<BoundedMetricExporter> metricExporters = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile Resource resource = Resource.empty();
 
   Initializer(TracingSettings settings) {
@@ -72,8 +79,9 @@ final class Initializer {
   /**
    * Step 1 (properties customizer): what the code set wins over the environment, including the
    * signal-specific variables that would otherwise win over a general one: a {@code TracingSettings}
-   * value for {@code otel.exporter.otlp.X} is also written to {@code otel.exporter.otlp.traces.X} (and
-   * {@code .metrics.X}, {@code .logs.X}) unless the settings set those too. A general endpoint is turned
+   * value for {@code otel.exporter.otlp.X} replaces the environment's {@code otel.exporter.otlp.traces.X}
+   * (and {@code .metrics.X}, {@code .logs.X}) when the environment sets those, unless the settings set
+   * them too. A general endpoint is turned
    * into the signal's endpoint the way OpenTelemetry does it for {@code http/protobuf} (the path
    * {@code v1/traces} appended); {@code grpc} endpoints are the same for every signal.
    */
@@ -90,8 +98,8 @@ final class Initializer {
       }
       for (String signal : SIGNALS) {
         String signalKey = OTLP_PREFIX + signal + "." + suffix;
-        if (settings.properties().containsKey(signalKey)) {
-          continue;
+        if (settings.properties().containsKey(signalKey) || config.getString(signalKey) == null) {
+          continue; // set in code, or not set at all: the general value applies as it is
         }
         String value = entry.getValue();
         if (suffix.equals("endpoint") && isHttp(protocol(signal, config))) {
@@ -150,7 +158,52 @@ final class Initializer {
       providers = List.copyOf(resolved);
     }
     exporterNames = List.copyOf(unique);
-    return Map.of(TRACES_EXPORTER, "none");
+    Map<String, String> overrides = new java.util.HashMap<>();
+    overrides.put(TRACES_EXPORTER, "none");
+    // Metrics: autoconfigure's names and defaults, except `console`, which is acitrace's table (printed to
+    // the settings' console output), added in customizeMeterProvider.
+    List<String> metricNames = config.getList(METRICS_EXPORTER);
+    if (metricNames.contains("console")) {
+      consoleMetrics = true;
+      List<String> others = new ArrayList<>(metricNames);
+      others.removeIf("console"::equals);
+      overrides.put(METRICS_EXPORTER, others.isEmpty() ? "none" : String.join(",", others));
+    }
+    return overrides;
+  }
+
+  /** Meter provider customizer: acitrace's {@code console} metrics table, when named. */
+  io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder customizeMeterProvider(
+      io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder builder, ConfigProperties config) {
+    if (!consoleMetrics) {
+      return builder;
+    }
+    java.io.PrintStream out = settings.consoleOutput() != null ? settings.consoleOutput() : System.out;
+    io.opentelemetry.sdk.metrics.export.PeriodicMetricReaderBuilder reader =
+        io.opentelemetry.sdk.metrics.export.PeriodicMetricReader.builder(
+            bound(new dev.acitrace.bundle.internal.ConsoleMetricExporter(out), config));
+    java.time.Duration interval = config.getDuration(METRIC_EXPORT_INTERVAL);
+    if (interval != null) {
+      try {
+        reader.setInterval(interval);
+      } catch (IllegalArgumentException e) {
+        throw new TracingConfigurationException(describe(METRIC_EXPORT_INTERVAL,
+            config.getString(METRIC_EXPORT_INTERVAL)) + ": " + e.getMessage(), e);
+      }
+    }
+    return builder.registerMetricReader(reader.build());
+  }
+
+  /** Metric exporter customizer: every metric exporter can be abandoned when shutdown runs out of time. */
+  io.opentelemetry.sdk.metrics.export.MetricExporter bound(
+      io.opentelemetry.sdk.metrics.export.MetricExporter exporter, ConfigProperties config) {
+    BoundedMetricExporter bounded = new BoundedMetricExporter(exporter);
+    metricExporters.add(bounded);
+    return bounded;
+  }
+
+  List<BoundedMetricExporter> metricExporters() {
+    return metricExporters;
   }
 
   private String unknownExporter(String name) {
@@ -190,6 +243,7 @@ final class Initializer {
 
   /** Resource customizer: acitrace's service-name default and {@code ENVIRONMENT}. */
   Resource customizeResource(Resource resource, ConfigProperties config) {
+    this.config = config; // the final configuration: errors after this point can name OTLP settings
     ResourceBuilder builder = resource.toBuilder();
     boolean serviceNameSet = config.getString("otel.service.name") != null
         || config.getMap("otel.resource.attributes").containsKey(SERVICE_NAME.getKey());
@@ -277,7 +331,7 @@ final class Initializer {
   }
 
   /** Turns what autoconfigure or the SDK threw into a message that names the setting when it can. */
-  static RuntimeException explain(RuntimeException e) {
+  RuntimeException explain(RuntimeException e) {
     if (e instanceof TracingConfigurationException) {
       return e;
     }
@@ -289,8 +343,18 @@ final class Initializer {
       cause = cause.getCause();
     }
     if (e instanceof ConfigurationException || e instanceof IllegalArgumentException) {
+      Throwable shown = e;
+      if ("Unexpected configuration error".equals(e.getMessage()) && e.getCause() != null) {
+        shown = e.getCause(); // autoconfigure's wrapper of what the exporter builder threw
+      }
+      String message = String.valueOf(shown.getMessage());
+      // OpenTelemetry's OTLP messages ("OTLP endpoint must be a valid URL: ...") do not say which
+      // setting; the metric exporter, built before the span exporters, fails first on a shared setting.
+      if (config != null && OTLP_WORDS.matcher(message).find()) {
+        message = message + "; " + OtelConfig.describeOtlpSettings(config, message);
+      }
       return new TracingConfigurationException(
-          "invalid tracing configuration: " + withEnvironmentNames(String.valueOf(e.getMessage())), e);
+          "invalid tracing configuration: " + withEnvironmentNames(message), e);
     }
     return e;
   }

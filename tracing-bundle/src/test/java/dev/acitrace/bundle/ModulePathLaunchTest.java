@@ -227,6 +227,15 @@ class ModulePathLaunchTest {
   }
 
   @Test
+  void javaM_metricsOverOtlp_reachTheReceiversMetricsService() throws Exception {
+    Result result = launch(modulePath(), Map.of(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", grpcReceiver.endpoint(),
+        "OTEL_SERVICE_NAME", "probe-metrics")); // OTEL_METRICS_EXPORTER unset: otlp, as in autoconfigure
+    assertThat(result.exitCode).as(result.output).isZero();
+    assertThat(grpcReceiver.metricNames()).contains("acitrace.probe.runs@probe-metrics");
+  }
+
+  @Test
   void javaM_otlpHttpProtobuf() throws Exception {
     Result result = launch(modulePath(), Map.of(
         "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",

@@ -190,6 +190,65 @@ class TracingConfigurationTest {
         .hasMessageContaining("an acitrace dev.acitrace.api.spi.ExporterProvider");
   }
 
+  // --- metrics ------------------------------------------------------------------------------------
+
+  @Test
+  void metricsExporter_console_printsACompactTableAtClose_afterTheTrace() {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (TracingHandle tracing = init(b -> b.exporters("console").serviceName("metrics-test")
+        .property("otel.metrics.exporter", "console")
+        .consoleOutput(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)))) {
+      tracing.openTelemetry().getTracer("t").spanBuilder("traced").startSpan().end();
+      io.opentelemetry.api.metrics.DoubleHistogram histogram = tracing.openTelemetry().getMeter("m")
+          .histogramBuilder("rpc.server.call.duration").setUnit("s").build();
+      histogram.record(0.5, io.opentelemetry.api.common.Attributes.of(
+          io.opentelemetry.api.common.AttributeKey.stringKey("rpc.method"), "acme.Echo/Say\u001b[2J"));
+      histogram.record(1.5, io.opentelemetry.api.common.Attributes.of(
+          io.opentelemetry.api.common.AttributeKey.stringKey("rpc.method"), "acme.Echo/Say\u001b[2J"));
+    }
+    String printed = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(printed).containsPattern("(?m)^metrics \\(service metrics-test\\) at \\S+Z, 1 series$")
+        .contains("  rpc.server.call.duration (s, histogram)\n"
+            + dev.acitrace.bundle.internal.ConsoleMetricExporter.DISTRIBUTION_HEADER
+            + String.format("  %12d %12s %12s  rpc.method=acme.Echo/Say\\u001b[2J\n", 2, "1.00", "1.50"))
+        .doesNotContain("\u001b");
+    assertThat(printed.indexOf("└─ traced INTERNAL")).isNotNegative().isLessThan(printed.indexOf("metrics ("));
+  }
+
+  @Test
+  void metricExportInterval_isHonoured_byTheConsoleTable() throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (TracingHandle tracing = init(b -> b.property("otel.metrics.exporter", "console")
+        .property("otel.metric.export.interval", "100")
+        .consoleOutput(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)))) {
+      tracing.openTelemetry().getMeter("m").counterBuilder("ticks").build().add(3);
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+      while (!bytes.toString(java.nio.charset.StandardCharsets.UTF_8).contains("ticks (1, sum)")
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      // printed by the interval, before close; the SDK's own metrics are left out
+      assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("  ticks (1, sum)\n"
+          + dev.acitrace.bundle.internal.ConsoleMetricExporter.VALUE_HEADER
+          + String.format("  %12d  \n", 3)).doesNotContain("otel.sdk.");
+    }
+  }
+
+  @Test
+  void metricsExporter_unset_isOtlp_likeAutoconfigure_andNoneSendsNothing() throws Exception {
+    try (OtlpGrpcReceiver receiver = new OtlpGrpcReceiver()) {
+      try (TracingHandle tracing = init(b -> b.endpoint(receiver.endpoint()))) {
+        tracing.openTelemetry().getMeter("m").counterBuilder("default.otlp").build().add(1);
+      }
+      try (TracingHandle tracing = init(b -> b.endpoint(receiver.endpoint())
+          .property("otel.metrics.exporter", "none"))) {
+        tracing.openTelemetry().getMeter("m").counterBuilder("with.none").build().add(1);
+      }
+      assertThat(receiver.metricNames()).contains("default.otlp@accelerated-container-image")
+          .noneMatch(name -> name.startsWith("with.none"));
+    }
+  }
+
   // --- settings over signal-specific variables --------------------------------------------------
 
   private static java.util.Map<String, String> applied(TracingSettings settings, java.util.Map<String, String> environment) {
@@ -198,13 +257,14 @@ class TracingConfigurationTest {
   }
 
   @Test
-  void settingsEndpoint_overridesEverySignalSpecificEndpoint_grpc() {
+  void settingsEndpoint_overridesTheSignalSpecificEndpointsTheEnvironmentSets_grpc() {
     java.util.Map<String, String> applied = applied(TracingSettings.builder().endpoint("http://code:4317").build(),
-        java.util.Map.of("otel.exporter.otlp.traces.endpoint", "http://env:4317"));
+        java.util.Map.of("otel.exporter.otlp.traces.endpoint", "http://env:4317",
+            "otel.exporter.otlp.metrics.endpoint", "http://env:4317"));
     assertThat(applied).containsEntry("otel.exporter.otlp.endpoint", "http://code:4317")
         .containsEntry("otel.exporter.otlp.traces.endpoint", "http://code:4317")
         .containsEntry("otel.exporter.otlp.metrics.endpoint", "http://code:4317")
-        .containsEntry("otel.exporter.otlp.logs.endpoint", "http://code:4317");
+        .doesNotContainKey("otel.exporter.otlp.logs.endpoint"); // not set: the general value applies
   }
 
   @Test
@@ -212,6 +272,7 @@ class TracingConfigurationTest {
     java.util.Map<String, String> applied = applied(TracingSettings.builder().endpoint("http://code:4318/")
         .property("otel.exporter.otlp.protocol", "http/protobuf").build(), java.util.Map.of(
             "otel.exporter.otlp.traces.endpoint", "http://env:4318/v1/traces",
+            "otel.exporter.otlp.metrics.endpoint", "http://env:4318/v1/metrics",
             "otel.exporter.otlp.traces.protocol", "grpc"));
     assertThat(applied).containsEntry("otel.exporter.otlp.traces.endpoint", "http://code:4318/v1/traces")
         .containsEntry("otel.exporter.otlp.metrics.endpoint", "http://code:4318/v1/metrics")
@@ -222,7 +283,9 @@ class TracingConfigurationTest {
   void settingsEndpoint_environmentsSignalProtocolStillChoosesTheEndpointForm() {
     // the code set only the endpoint: the environment's protocol for traces still applies
     java.util.Map<String, String> applied = applied(TracingSettings.builder().endpoint("http://code:4318").build(),
-        java.util.Map.of("otel.exporter.otlp.traces.protocol", "http/protobuf"));
+        java.util.Map.of("otel.exporter.otlp.traces.protocol", "http/protobuf",
+            "otel.exporter.otlp.traces.endpoint", "http://env:4318/v1/traces",
+            "otel.exporter.otlp.metrics.endpoint", "http://env:4317"));
     assertThat(applied).containsEntry("otel.exporter.otlp.traces.endpoint", "http://code:4318/v1/traces")
         .containsEntry("otel.exporter.otlp.metrics.endpoint", "http://code:4318");
   }
@@ -231,7 +294,8 @@ class TracingConfigurationTest {
   void settingsSignalSpecificValue_isKept() {
     java.util.Map<String, String> applied = applied(TracingSettings.builder()
         .property("otel.exporter.otlp.headers", "a=1")
-        .property("otel.exporter.otlp.traces.headers", "b=2").build(), java.util.Map.of());
+        .property("otel.exporter.otlp.traces.headers", "b=2").build(),
+        java.util.Map.of("otel.exporter.otlp.traces.headers", "c=3", "otel.exporter.otlp.metrics.headers", "d=4"));
     assertThat(applied).containsEntry("otel.exporter.otlp.traces.headers", "b=2")
         .containsEntry("otel.exporter.otlp.metrics.headers", "a=1");
   }
