@@ -13,6 +13,7 @@ import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongHistogram;
 import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.context.Context;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,7 +48,7 @@ import java.util.logging.Logger;
  * or baggage. The measurement's {@link Context} carries the call's span, so a sampled call's measurements
  * get an exemplar pointing at it (the SDK's default, trace-based exemplar filter).
  */
-public final class RpcMetrics {
+public final class RpcMetrics implements CallListener {
 
   private static final Logger logger = Logger.getLogger(RpcMetrics.class.getName());
 
@@ -136,6 +137,28 @@ public final class RpcMetrics {
     requireNonNull(enrichers, "enrichers");
     Meter meter = openTelemetry.getMeterProvider().meterBuilder(scopeName).build();
     return new RpcMetrics(meter, side, mode, new StatusRuleTable(isError), enrichers);
+  }
+
+  /**
+   * The metrics of an interceptor, or {@code null} when {@code openTelemetry}'s meter provider records
+   * nothing (no SDK, or an SDK without metric readers, e.g. {@code OTEL_METRICS_EXPORTER=none}): then no
+   * listener is installed and calls pay nothing for metrics. Arguments as {@link #create}.
+   */
+  public static RpcMetrics createIfRecording(OpenTelemetry openTelemetry, String scopeName, RpcSide side,
+      RpcSemconv.Mode mode, java.util.function.Predicate<Status.Code> isError, List<AttributeEnricher> enrichers) {
+    Meter meter = openTelemetry.getMeterProvider().meterBuilder(scopeName).build();
+    // The API's no-op meter is one shared instance, and an SDK with no reader hands it out too.
+    if (meter == MeterProvider.noop().get(scopeName)) {
+      return null;
+    }
+    return create(openTelemetry, scopeName, side, mode, isError, enrichers);
+  }
+
+  @Override
+  public void onCallEnd(MethodInfo method, RpcSide side, Status.Code code, long durationNanos, long requestMessages,
+      long responseMessages, long requestBytes, long responseBytes, Attributes serverAttributes, Context callContext) {
+    method(method.method(), method.known()).record(serverAttributes, code, durationNanos, requestMessages,
+        responseMessages, requestBytes, responseBytes, callContext);
   }
 
   /** The side. */
