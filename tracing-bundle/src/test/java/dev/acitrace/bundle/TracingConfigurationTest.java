@@ -201,15 +201,22 @@ class TracingConfigurationTest {
       tracing.openTelemetry().getTracer("t").spanBuilder("traced").startSpan().end();
       io.opentelemetry.api.metrics.DoubleHistogram histogram = tracing.openTelemetry().getMeter("m")
           .histogramBuilder("rpc.server.call.duration").setUnit("s").build();
-      histogram.record(0.5, io.opentelemetry.api.common.Attributes.of(
-          io.opentelemetry.api.common.AttributeKey.stringKey("rpc.method"), "acme.Echo/Say\u001b[2J"));
-      histogram.record(1.5, io.opentelemetry.api.common.Attributes.of(
-          io.opentelemetry.api.common.AttributeKey.stringKey("rpc.method"), "acme.Echo/Say\u001b[2J"));
+      io.opentelemetry.api.common.AttributeKey<String> method =
+          io.opentelemetry.api.common.AttributeKey.stringKey("rpc.method");
+      io.opentelemetry.api.common.AttributeKey<String> code =
+          io.opentelemetry.api.common.AttributeKey.stringKey("rpc.response.status_code");
+      io.opentelemetry.api.common.Attributes hostile =
+          io.opentelemetry.api.common.Attributes.of(method, "acme.Echo/Say\u001b[2J", code, "OK");
+      histogram.record(0.5, hostile);
+      histogram.record(1.5, hostile);
+      histogram.record(2.0, io.opentelemetry.api.common.Attributes.of(method, "acme.Echo/Other", code, "OK"));
     }
     String printed = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
-    assertThat(printed).containsPattern("(?m)^metrics \\(service metrics-test\\) at \\S+Z, 1 series$")
-        .contains("  rpc.server.call.duration (s, histogram)\n"
+    assertThat(printed).containsPattern("(?m)^metrics \\(service metrics-test\\) at \\S+Z, 2 series$")
+        // what every row shares is on the instrument's line; control characters are escaped
+        .contains("  rpc.server.call.duration (s, histogram) rpc.response.status_code=OK\n"
             + dev.acitrace.bundle.internal.ConsoleMetricExporter.DISTRIBUTION_HEADER
+            + String.format("  %12d %12s %12s  rpc.method=acme.Echo/Other\n", 1, "2.00", "2.00")
             + String.format("  %12d %12s %12s  rpc.method=acme.Echo/Say\\u001b[2J\n", 2, "1.00", "1.50"))
         .doesNotContain("\u001b");
     assertThat(printed.indexOf("└─ traced INTERNAL")).isNotNegative().isLessThan(printed.indexOf("metrics ("));

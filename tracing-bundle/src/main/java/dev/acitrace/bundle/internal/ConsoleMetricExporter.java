@@ -26,7 +26,7 @@ import java.util.TreeMap;
 
 /**
  * {@code OTEL_METRICS_EXPORTER=console}: prints the metrics as a compact table, one block per instrument
- * and one line per attribute set (histograms: count, average, max), at every export interval
+ * (with the attributes all its rows share) and one line per attribute set (histograms: count, average, max), at every export interval
  * ({@code OTEL_METRIC_EXPORT_INTERVAL}) and at shutdown. Cumulative: each table shows the totals since the
  * start. Caller-influenced text (attribute values) is printed with control characters escaped and cut at
  * {@value #MAX_VALUE} characters.
@@ -81,9 +81,23 @@ public final class ConsoleMetricExporter implements MetricExporter {
         .append(" at ").append(now.truncatedTo(ChronoUnit.SECONDS)).append(", ").append(series)
         .append(" series").append('\n');
     for (MetricData metric : shown) {
+      // attributes every row shares are printed once, on the instrument's line
+      TreeMap<String, String> common = null;
+      for (PointData point : metric.getData().getPoints()) {
+        TreeMap<String, String> own = sorted(point.getAttributes());
+        if (common == null) {
+          common = own;
+        } else {
+          common.entrySet().removeIf(e -> !e.getValue().equals(own.get(e.getKey())));
+        }
+      }
       text.append("  ").append(safe(metric.getName())).append(" (")
           .append(metric.getUnit().isEmpty() ? "1" : safe(metric.getUnit())).append(", ")
-          .append(kind(metric)).append(")\n");
+          .append(kind(metric)).append(')');
+      if (!common.isEmpty()) {
+        text.append(' ').append(format(common));
+      }
+      text.append('\n');
       boolean distribution = false;
       TreeMap<String, String> rows = new TreeMap<>();
       for (PointData point : metric.getData().getPoints()) {
@@ -101,7 +115,9 @@ public final class ConsoleMetricExporter implements MetricExporter {
         } else {
           values = String.format(Locale.ROOT, "%12s", "?");
         }
-        rows.merge(attributes(point.getAttributes()), values, (a, b) -> a);
+        TreeMap<String, String> own = sorted(point.getAttributes());
+        own.keySet().removeAll(common.keySet());
+        rows.merge(format(own), values, (a, b) -> a);
       }
       text.append(distribution ? DISTRIBUTION_HEADER : VALUE_HEADER);
       rows.forEach((attributes, values) -> text.append("  ").append(values).append("  ").append(attributes).append('\n'));
@@ -144,11 +160,15 @@ public final class ConsoleMetricExporter implements MetricExporter {
     return String.format(Locale.ROOT, abs < 1 ? "%.4f" : "%.2f", value);
   }
 
-  private static String attributes(Attributes attributes) {
+  private static TreeMap<String, String> sorted(Attributes attributes) {
     TreeMap<String, String> sorted = new TreeMap<>();
     attributes.forEach((key, value) -> sorted.put(key.getKey(), String.valueOf(value)));
+    return sorted;
+  }
+
+  private static String format(TreeMap<String, String> attributes) {
     StringBuilder text = new StringBuilder();
-    sorted.forEach((key, value) -> text.append(text.length() == 0 ? "" : " ").append(safe(key)).append('=')
+    attributes.forEach((key, value) -> text.append(text.length() == 0 ? "" : " ").append(safe(key)).append('=')
         .append(safe(value)));
     return text.toString();
   }

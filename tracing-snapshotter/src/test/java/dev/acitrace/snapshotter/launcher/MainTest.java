@@ -63,6 +63,12 @@ class MainTest {
     }
     assertThat(output).contains(" snapshotter.Prepare INTERNAL ", " snapshotter.Walk INTERNAL ",
         "snapshot.key=default/2/sha256:layer-1");
+    // then the RPC metrics table (console metrics exporter), after the trace
+    assertThat(output).containsPattern("(?m)^metrics \\(service acitrace-snapshotter-demo\\) at \\S+Z, \\d+ series$")
+        .containsPattern("(?m)^  rpc\\.server\\.duration \\(ms, histogram\\) .*rpc\\.service=containerd\\.services\\.snapshots\\.v1\\.Snapshots")
+        .containsPattern("(?m)^  rpc\\.client\\.duration \\(ms, histogram\\) ")
+        .containsPattern("(?m)^ +2 +\\S+ +\\S+  .*rpc\\.method=List\\b");
+    assertThat(output.indexOf("\nmetrics (")).isGreaterThan(output.indexOf("└─ snapshotter demo INTERNAL "));
     assertThat(output).doesNotContain("ERROR");
   }
 
