@@ -106,7 +106,7 @@ class ShutdownTest {
     try (OtlpGrpcReceiver receiver = new OtlpGrpcReceiver()) {
       endpoint = receiver.endpoint();
     } // nothing listens any more
-    TracingHandle tracing = init(endpoint, Duration.ofSeconds(2)); // what the snapshotter launcher uses
+    TracingHandle tracing = init(endpoint, Duration.ofSeconds(2));
     tracing.openTelemetry().getTracer("t").spanBuilder("lost").startSpan().end();
     long start = System.nanoTime();
     tracing.close();

@@ -33,7 +33,7 @@ final class ServerWiring {
   static final String CONSOLE_SCHEDULE_DELAY_MS = "100";
 
   /** The bound on flushing traces and metrics when the launcher exits. */
-  static final java.time.Duration SHUTDOWN_TIMEOUT = java.time.Duration.ofSeconds(2);
+  static final java.time.Duration SHUTDOWN_TIMEOUT = java.time.Duration.ofMillis(1500);
 
   private static final String METRICS_EXPORTER = "otel.metrics.exporter";
 
@@ -80,6 +80,7 @@ final class ServerWiring {
         // the launcher closes the handle itself: after the server stopped, so the last spans are in
         .shutdownHook(false)
         // a collector that is down must not hold the launcher: demo and serve exit within about 2.5 s
+        // of their work (the bound, metrics after traces, JVM exit)
         .shutdownTimeout(SHUTDOWN_TIMEOUT)
         .consoleOutput(out);
     String resourceAttributes = environment.get("otel.resource.attributes", "");
