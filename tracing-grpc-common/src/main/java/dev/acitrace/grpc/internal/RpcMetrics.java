@@ -59,6 +59,9 @@ public final class RpcMetrics implements CallListener {
   public static final List<Double> DURATION_BUCKETS_SECONDS = List.of(
       0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
 
+  /** Bound of the per-method cache of attribute sets by server address (client). */
+  static final int MAX_SERVERS = 64;
+
   /** Bound of the per-method cache; past it, methods are recorded as {@value #OTHER}. */
   static final int MAX_METHODS = 4096;
 
@@ -239,6 +242,7 @@ public final class RpcMetrics implements CallListener {
     private final RpcMetrics owner;
     private final Attributes oldBase;
     private final Attributes newBase;
+    private final ConcurrentMap<Attributes, ByServer> servers = new ConcurrentHashMap<>();
     private volatile ByServer last;
 
     MethodMetrics(RpcMetrics owner, Attributes oldBase, Attributes newBase) {
@@ -266,7 +270,7 @@ public final class RpcMetrics implements CallListener {
       try {
         ByServer entry = last;
         if (entry.server != server) {
-          entry = new ByServer(owner, server, oldBase, newBase);
+          entry = byServer(server);
           last = entry;
         }
         int index = code.value();
@@ -289,6 +293,23 @@ public final class RpcMetrics implements CallListener {
       } catch (RuntimeException e) {
         logger.log(Level.FINE, "recording RPC metrics failed", e); // a metrics failure must not fail a call
       }
+    }
+
+    /**
+     * The attribute sets for {@code server}: one interceptor usually serves one channel (the identity check
+     * in {@link #record} hits); several channels share a small map, bounded so that a channel per call
+     * cannot grow it.
+     */
+    private ByServer byServer(Attributes server) {
+      ByServer entry = servers.get(server);
+      if (entry == null) {
+        entry = new ByServer(owner, server, oldBase, newBase);
+        if (servers.size() < MAX_SERVERS) {
+          ByServer raced = servers.putIfAbsent(server, entry);
+          entry = raced != null ? raced : entry;
+        }
+      }
+      return entry;
     }
 
     /** The attributes the old / new instruments get for {@code code} (for tests and tools). */

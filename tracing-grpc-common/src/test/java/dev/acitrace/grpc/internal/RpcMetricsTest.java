@@ -222,6 +222,22 @@ class RpcMetricsTest {
   }
 
   @Test
+  void severalServers_eachGetTheirOwnSeries_equalAttributesShareOne() {
+    RpcMetrics.MethodMetrics echo = metrics(RpcSide.CLIENT, RpcSemconv.Mode.NEW).method(ECHO, true);
+    Attributes other = Attributes.of(RpcSemconv.SERVER_ADDRESS, "other.local");
+    for (int i = 0; i < 3; i++) {
+      echo.record(SERVER, Status.Code.OK, 1_000, 1, 1, -1, -1, Context.root());
+      echo.record(other, Status.Code.OK, 1_000, 1, 1, -1, -1, Context.root());
+      // an equal set built anew (as a channel without a cached authority would) is the same series
+      echo.record(Attributes.of(RpcSemconv.SERVER_ADDRESS, "other.local"), Status.Code.OK, 1_000, 1, 1, -1, -1,
+          Context.root());
+    }
+    assertThat(collect().get("rpc.client.call.duration")).hasHistogramSatisfying(h -> h.hasPointsSatisfying(
+        p -> p.hasCount(3).hasAttribute(stringKey("server.address"), "echo.local"),
+        p -> p.hasCount(6).hasAttribute(stringKey("server.address"), "other.local")));
+  }
+
+  @Test
   void attributeSets_areBuiltOnce_perMethodCodeAndServer() {
     RpcMetrics.MethodMetrics echo = metrics(RpcSide.CLIENT, RpcSemconv.Mode.NEW).method(ECHO, true);
     assertThat(metrics(RpcSide.CLIENT, RpcSemconv.Mode.NEW).method(ECHO, true)).isNotSameAs(echo);
