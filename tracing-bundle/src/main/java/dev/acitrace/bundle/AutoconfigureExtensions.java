@@ -2,7 +2,7 @@ package dev.acitrace.bundle;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.acitrace.api.Providers;
+import dev.acitrace.api.internal.Providers;
 import dev.acitrace.api.spi.ExporterProvider;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;

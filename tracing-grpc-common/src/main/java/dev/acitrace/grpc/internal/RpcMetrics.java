@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import dev.acitrace.api.RpcMethod;
 import dev.acitrace.api.RpcSide;
 import dev.acitrace.api.spi.AttributeEnricher;
-import dev.acitrace.grpc.RpcSemconv;
 import io.grpc.Status;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.Attributes;

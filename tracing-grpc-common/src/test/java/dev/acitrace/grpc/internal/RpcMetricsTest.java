@@ -11,7 +11,6 @@ import dev.acitrace.api.CallType;
 import dev.acitrace.api.RpcMethod;
 import dev.acitrace.api.RpcSide;
 import dev.acitrace.api.spi.AttributeEnricher;
-import dev.acitrace.grpc.RpcSemconv;
 import dev.acitrace.grpc.StatusRule;
 import io.grpc.Status;
 import io.opentelemetry.api.OpenTelemetry;

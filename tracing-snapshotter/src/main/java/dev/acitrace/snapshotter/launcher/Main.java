@@ -8,6 +8,7 @@ import dev.acitrace.snapshotter.Snapshotter;
 import dev.acitrace.snapshotter.TracingSnapshotter;
 import dev.acitrace.snapshotter.Usage;
 import dev.acitrace.snapshotter.fs.DirectorySnapshotter;
+import dev.acitrace.snapshotter.storage.SqliteMetadataStore;
 import dev.acitrace.snapshotter.grpc.SnapshotsClient;
 import dev.acitrace.snapshotter.grpc.SnapshotterServer;
 import io.grpc.ManagedChannel;
@@ -23,12 +24,14 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.GroupPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,12 +59,14 @@ public final class Main {
 
   static final String USAGE_TEXT = String.join("\n",
       "usage: snapshotter serve --root DIR (--socket PATH | --tcp HOST:PORT)... [--tcp-allow-remote]",
+      "                         [--socket-mode OCTAL] [--socket-group GROUP|GID]",
       "       snapshotter demo",
       "",
       "  serve   serve containerd's snapshots API from a directory-backed snapshotter at DIR, on a unix",
       "          socket (for containerd's [proxy_plugins]) and/or a TCP address (local testing); traced.",
       "          The TCP listener is plaintext and unauthenticated: HOST must be a loopback address",
-      "          unless --tcp-allow-remote is given",
+      "          unless --tcp-allow-remote is given. The socket is created 0600 (root only) whatever the",
+      "          umask; --socket-mode (e.g. 0660) and --socket-group let a group connect too",
       "  demo    start the service on a temporary root, drive prepare, mounts, commit, view, stat, usage,",
       "          update, list and remove through a traced client, and print the trace",
       "",
@@ -111,13 +116,16 @@ public final class Main {
 
   // ---------------------------------------------------------------------------------------------- serve
 
-  record ServeOptions(Path root, Path socket, String tcpHost, int tcpPort) {
+  record ServeOptions(Path root, Path socket, String tcpHost, int tcpPort, int socketMode,
+      GroupPrincipal socketGroup) {
     static ServeOptions parse(List<String> args) throws UsageException {
       Path root = null;
       Path socket = null;
       String host = null;
       int port = -1;
       boolean allowRemote = false;
+      int socketMode = 0600;
+      GroupPrincipal socketGroup = null;
       for (int i = 0; i < args.size(); i++) {
         String flag = args.get(i);
         if (flag.equals("--tcp-allow-remote")) {
@@ -131,6 +139,8 @@ public final class Main {
         switch (flag) {
           case "--root" -> root = Path.of(value);
           case "--socket" -> socket = Path.of(value);
+          case "--socket-mode" -> socketMode = parseMode(value);
+          case "--socket-group" -> socketGroup = lookupGroup(value);
           case "--tcp" -> {
             int colon = value.lastIndexOf(':');
             if (colon <= 0) {
@@ -160,7 +170,31 @@ public final class Main {
             + " plaintext and unauthenticated, so anyone who can reach it can read and delete snapshots;"
             + " use --socket, a loopback address, or add --tcp-allow-remote if you really mean it");
       }
-      return new ServeOptions(root, socket, host, port);
+      if (socket == null && (socketGroup != null || socketMode != 0600)) {
+        throw new UsageException("--socket-mode and --socket-group apply to --socket only");
+      }
+      return new ServeOptions(root, socket, host, port, socketMode, socketGroup);
+    }
+
+    /** An octal mode of at most 0777, like containerd's config or chmod: "660", "0660". */
+    private static int parseMode(String value) throws UsageException {
+      if (!value.matches("0?[0-7]{1,3}")) {
+        throw new UsageException("--socket-mode wants octal permission bits such as 0660, got " + echo(value));
+      }
+      return Integer.parseInt(value, 8);
+    }
+
+    /** A group name, or a numeric gid (the JDK's lookup accepts both). */
+    private static GroupPrincipal lookupGroup(String value) throws UsageException {
+      try {
+        return FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(value);
+      } catch (IOException e) {
+        throw new UsageException("--socket-group: no group " + echo(value));
+      }
+    }
+
+    private static String echo(String value) {
+      return value.length() <= 64 ? value : value.substring(0, 64) + "...";
     }
 
     /** True if every address the host names is a loopback address (an unresolvable host is not). */
@@ -180,8 +214,17 @@ public final class Main {
 
   private static int serve(ServeOptions options, PrintStream out, PrintStream err, CountDownLatch stop) {
     DirectorySnapshotter directory;
+    long nativeMillis;
+    long openMillis;
     try {
+      // SQLite's native library: once per JVM, extracted from the jar (slow on a loaded host)
+      long loading = System.nanoTime();
+      SqliteMetadataStore.loadNativeLibrary();
+      nativeMillis = (System.nanoTime() - loading) / 1_000_000;
+      long opening = System.nanoTime();
       directory = DirectorySnapshotter.open(options.root());
+      // recovery after a crash happens here (database recovery, leftover directories): worth showing
+      openMillis = (System.nanoTime() - opening) / 1_000_000;
     } catch (IOException | RuntimeException e) {
       err.println("snapshotter: cannot use root " + options.root() + ": " + describe(e));
       return ROOT_UNUSABLE;
@@ -198,7 +241,10 @@ public final class Main {
     SnapshotterServer.Builder builder = SnapshotterServer.builder(TracingSnapshotter.wrap(directory, otel))
         .configure(b -> ServerWiring.instrumentServer(b, otel));
     if (options.socket() != null) {
-      builder.unixSocket(options.socket());
+      builder.unixSocket(options.socket()).socketMode(options.socketMode());
+      if (options.socketGroup() != null) {
+        builder.socketGroup(options.socketGroup());
+      }
     }
     if (options.tcpHost() != null) {
       builder.tcp(options.tcpHost(), options.tcpPort());
@@ -226,7 +272,8 @@ public final class Main {
     server.unixSocket().ifPresent(s -> where.append(" unix://").append(s));
     server.tcpAddress().ifPresent(a -> where.append(" tcp://").append(a.getHostString()).append(':').append(a.getPort()));
     out.println("snapshotter: serving " + directory.root() + " on" + where
-        + (tracing.destination() == null ? "" : ", spans to " + tracing.destination()));
+        + (tracing.destination() == null ? "" : ", spans to " + tracing.destination())
+        + " (root opened in " + openMillis + " ms, SQLite loaded in " + nativeMillis + " ms)");
     out.flush();
     try {
       if (stop == null) {
