@@ -28,6 +28,7 @@ module dev.acitrace.bundle {
   requires io.opentelemetry.sdk.autoconfigure;
   requires io.opentelemetry.sdk.autoconfigure.spi;
   requires io.opentelemetry.sdk.metrics;
+  requires io.opentelemetry.sdk.logs;
   requires io.grpc.netty.shaded;
 
   // Not used by our code, but needed by automatic modules we ship, which cannot say so themselves:
@@ -38,6 +39,7 @@ module dev.acitrace.bundle {
 
   exports dev.acitrace.bundle;
 
+  uses io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
   uses io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
 
   provides dev.acitrace.api.spi.ExporterProvider with

@@ -41,6 +41,25 @@ class OursVariantsTest {
   }
 
   @Test
+  void metricsOn_bothVariants_recordTheirRpcMetrics_sampledOrNot() {
+    for (boolean sampled : new boolean[] {true, false}) {
+      try (InProcessHarness harness = new InProcessHarness(new OursGrpcTracing(), sampled, true)) {
+        assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);
+        assertThat(harness.exportedMetricNames()).contains("rpc.client.duration", "rpc.server.duration");
+      }
+      try (InProcessHarness harness = new InProcessHarness(new OtelGrpcTracing(), sampled, true)) {
+        assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);
+        assertThat(harness.exportedMetricNames()).contains("rpc.client.duration", "rpc.server.duration");
+      }
+    }
+    // and without the meter provider, nothing (the existing benchmarks are unchanged)
+    try (InProcessHarness harness = new InProcessHarness(new OursGrpcTracing(), true)) {
+      harness.unary();
+      assertThat(harness.exportedMetricNames()).isEmpty();
+    }
+  }
+
+  @Test
   void oursUnsampled_calls_answerAndExportNothing() {
     try (InProcessHarness harness = new InProcessHarness(new OursGrpcTracing(), false)) {
       assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);

@@ -50,9 +50,13 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
     }
     if (span.isRecording()) {
       if (server == null) {
-        interceptor.serverAttributes(channel).setOn(span);
+        server = interceptor.serverAttributes(channel);
+        server.setOn(span);
       }
       traced.recordStart();
+    }
+    if (instrumenter.listening()) { // RPC metrics carry the server for every call, sampled or not
+      traced.serverAttributes((server != null ? server : interceptor.serverAttributes(channel)).attributes());
     }
     try (Scope ignored = context.makeCurrent()) {
       super.start(new Listener<>(responseListener, traced), headers);

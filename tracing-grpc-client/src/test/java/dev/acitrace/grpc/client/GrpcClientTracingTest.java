@@ -510,9 +510,10 @@ class GrpcClientTracingTest {
   void callListener_toldOfSampledAndUnsampledCallsOnceWithCounts() throws Exception {
     List<String> ended = new CopyOnWriteArrayList<>();
     dev.acitrace.grpc.internal.CallListener listener = (method, side, code, nanos, requests, responses,
-        requestBytes, responseBytes, parent) -> ended.add(method.fullName() + " " + side + " " + code
-            + " req=" + requests + " resp=" + responses + " timed=" + (nanos > 0) + " bytes=" + requestBytes
-            + "/" + responseBytes + " parentSpan=" + Span.fromContext(parent).getSpanContext().isValid());
+        requestBytes, responseBytes, server, callContext) -> ended.add(method.method().fullName() + " " + side
+            + " " + code + " req=" + requests + " resp=" + responses + " timed=" + (nanos > 0) + " bytes="
+            + requestBytes + "/" + responseBytes + " server=" + server.size()
+            + " callSpan=" + Span.fromContext(callContext).getSpanContext().isValid());
     for (Sampler sampler : List.of(Sampler.alwaysOn(), Sampler.alwaysOff())) {
       ClientTestTelemetry other = new ClientTestTelemetry(sampler);
       try {
@@ -526,10 +527,10 @@ class GrpcClientTracingTest {
       }
     }
     assertThat(ended).containsExactly(
-        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true bytes=-1/-1 parentSpan=false",
-        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true bytes=-1/-1 parentSpan=false",
-        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true bytes=-1/-1 parentSpan=false",
-        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true bytes=-1/-1 parentSpan=false");
+        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true bytes=-1/-1 server=1 callSpan=true",
+        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true bytes=-1/-1 server=1 callSpan=true",
+        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true bytes=-1/-1 server=1 callSpan=true",
+        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true bytes=-1/-1 server=1 callSpan=true");
   }
 
   @Test

@@ -122,6 +122,11 @@ public final class RpcInstrumenter {
     return mode;
   }
 
+  /** Whether an end-of-call listener (RPC metrics) listens: then clients hand it their server attributes. */
+  public boolean listening() {
+    return callListener != null;
+  }
+
   /** The per-attempt tracing hook (clients), or {@code null}. */
   public AttemptTracing attemptTracing() {
     return attemptTracing;
@@ -182,7 +187,10 @@ public final class RpcInstrumenter {
       attributes.put(RpcSemconv.RPC_SYSTEM_NAME, RpcSemconv.GRPC);
       attributes.put(RpcSemconv.RPC_METHOD, method.fullName());
     }
-    return new MethodInfo(method, name, traced, FlatAttributes.of(attributes.build()));
+    // grpc-java's own metrics tell generated methods this way; a fallback registry's descriptors have neither
+    boolean known = side == RpcSide.CLIENT || descriptor.getSchemaDescriptor() != null
+        || descriptor.isSampledToLocalTracing();
+    return new MethodInfo(method, name, traced, FlatAttributes.of(attributes.build()), known);
   }
 
   /** Whether {@code code} marks the span ERROR under this side's rule. */

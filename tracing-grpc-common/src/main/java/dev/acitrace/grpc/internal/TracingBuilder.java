@@ -145,7 +145,8 @@ public abstract class TracingBuilder<B extends TracingBuilder<B>> {
   }
 
   /**
-   * Sets the end-of-call listener (RPC metrics) of what {@code builder} builds; {@code null} for none.
+   * Sets the end-of-call listener of what {@code builder} builds, replacing the RPC metrics
+   * ({@link RpcMetrics}, installed by default when the meter provider records); {@code null} for the default.
    * Static so that only modules this package is exported to can reach it.
    */
   public static void callListener(TracingBuilder<?> builder, CallListener listener) {
@@ -179,13 +180,16 @@ public abstract class TracingBuilder<B extends TracingBuilder<B>> {
     List<AttributeEnricher> resolvedEnrichers =
         enrichers != null ? enrichers : defaultEnrichers(resolvedConfig);
     RpcSemconv.Mode mode = RpcSemconv.Mode.fromConfig(resolvedConfig);
+    // RPC metrics, unless a listener was set explicitly or the meter provider records nothing
+    CallListener listener = callListener != null ? callListener
+        : RpcMetrics.createIfRecording(openTelemetry, scopeName, side, mode, statusRule::isError, resolvedEnrichers);
     return new RpcInstrumenter(
         openTelemetry.getTracer(scopeName),
         openTelemetry.getPropagators().getTextMapPropagator(),
         side, namer, methodFilter, resolvedEnrichers, statusRule, messageEvents, samplingAttributes,
         MetadataCapture.of(requestMetadata, true, mode),
         MetadataCapture.of(responseMetadata, false, mode),
-        mode, callListener, attemptTracing);
+        mode, listener, attemptTracing);
   }
 
   /** Every {@link AttributeEnricherProvider} found, in order, minus those disabled by configuration. */

@@ -1,5 +1,6 @@
 package dev.acitrace.snapshotter.launcher;
 
+import dev.acitrace.bundle.ExportStats;
 import dev.acitrace.bundle.TracingConfigurationException;
 import dev.acitrace.snapshotter.Mount;
 import dev.acitrace.snapshotter.SnapshotInfo;
@@ -324,7 +325,12 @@ public final class Main {
     } finally {
       tracing.close(); // prints (if not printed already) or exports the trace
       if (tracing.destination() != null) {
-        out.println("trace exported to " + tracing.destination());
+        ExportStats stats = tracing.handle().exportStats();
+        out.println(stats.lostSpans() == 0
+            ? "trace exported to " + tracing.destination() + " (" + stats.exportedSpans() + " spans)"
+            : "trace NOT exported to " + tracing.destination() + ": " + stats.lostSpans() + " of "
+                + (stats.lostSpans() + stats.exportedSpans()) + " spans lost (" + stats.failedSpans()
+                + " failed to export, " + stats.droppedSpans() + " dropped); is the collector reachable?");
       }
     }
     deleteQuietly(temp);

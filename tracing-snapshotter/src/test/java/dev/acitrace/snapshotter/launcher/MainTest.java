@@ -89,6 +89,14 @@ class MainTest {
           + "   [│ ]     │  baggage\\.request\\.id=" + requestId + "\n   [│ ]     │  request\\.id=" + requestId
           + "\n(.*\n)*?   [│ ]     │  rpc\\.method=" + op + "\n(.*\n)*?   [│ ]     │  parent=[0-9a-f]{16} \\(remote\\)\n");
     }
+    assertThat(output).contains(" snapshotter.Prepare INTERNAL ", " snapshotter.Walk INTERNAL ",
+        "snapshot.key=default/2/sha256:layer-1");
+    // then the RPC metrics table (console metrics exporter), after the trace
+    assertThat(output).containsPattern("(?m)^metrics \\(service acitrace-snapshotter-demo\\) at \\S+Z, \\d+ series$")
+        .containsPattern("(?m)^  rpc\\.server\\.duration \\(ms, histogram\\) .*rpc\\.service=containerd\\.services\\.snapshots\\.v1\\.Snapshots")
+        .containsPattern("(?m)^  rpc\\.client\\.duration \\(ms, histogram\\) ")
+        .containsPattern("(?m)^ +2 +\\S+ +\\S+  .*rpc\\.method=List\\b");
+    assertThat(output.indexOf("\nmetrics (")).isGreaterThan(output.indexOf("└─ snapshotter demo INTERNAL "));
     assertThat(output).doesNotContain("ERROR");
   }
 
@@ -117,6 +125,25 @@ class MainTest {
           "acitrace-snapshotter-demo");
       assertThat(text).contains(new String(java.util.HexFormat.of().parseHex(traceId), StandardCharsets.ISO_8859_1));
     }
+  }
+
+  @Test
+  void demo_collectorUnreachable_saysTheTraceWasLost() throws Exception {
+    int port;
+    try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = closed.getLocalPort();
+    } // nothing listens there any more
+    System.setProperty("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + port);
+    int code;
+    try {
+      code = Main.run(new String[] {"demo"}, out, err, null);
+    } finally {
+      System.clearProperty("otel.exporter.otlp.endpoint");
+    }
+    assertThat(code).as(err()).isEqualTo(Main.OK);
+    assertThat(out()).doesNotContain("trace exported")
+        .containsPattern("trace NOT exported to OTLP endpoint http://127\\.0\\.0\\.1:" + port
+            + ": (\\d+) of \\1 spans lost \\(\\1 failed to export, 0 dropped\\); is the collector reachable\\?");
   }
 
   /** Accepts OTLP/HTTP posts on loopback and keeps their bodies; answers 200 with an empty body. */
