@@ -6,6 +6,7 @@ import dev.acitrace.api.RpcSide;
 import dev.acitrace.grpc.StatusRule;
 import dev.acitrace.grpc.internal.RpcInstrumenter;
 import dev.acitrace.grpc.internal.TracingBuilder;
+import dev.acitrace.grpc.internal.TracingHooks;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannelBuilder;
 import io.opentelemetry.api.GlobalOpenTelemetry;
@@ -135,7 +136,7 @@ public final class GrpcClientTracing {
       boolean attempts = attemptSpans != null ? attemptSpans
           : resolvedConfig().getBoolean(ATTEMPT_SPANS_KEY, false);
       if (attempts) {
-        TracingBuilder.attemptTracing(this, AttemptTracerFactory::new);
+        TracingHooks.attemptTracing(this, AttemptTracerFactory::new);
       }
       return new GrpcClientTracing(instrumenter(RpcSide.CLIENT, INSTRUMENTATION_NAME), target);
     }

@@ -518,7 +518,7 @@ class GrpcClientTracingTest {
       ClientTestTelemetry other = new ClientTestTelemetry(sampler);
       try {
         GrpcClientTracing.Builder builder = isolated(other.otel);
-        dev.acitrace.grpc.internal.TracingBuilder.callListener(builder, listener);
+        dev.acitrace.grpc.internal.TracingHooks.callListener(builder, listener);
         ManagedChannel channel = channel(builder.build());
         unary(channel, "ok");
         assertThatThrownBy(() -> unary(channel, "fail")).isInstanceOf(StatusRuntimeException.class);
@@ -537,7 +537,7 @@ class GrpcClientTracingTest {
   void attemptTracing_factoryAddedToTheCallOptions_tracersSeeTheClientSpan() throws Exception {
     List<io.opentelemetry.api.trace.SpanContext> attempts = new CopyOnWriteArrayList<>();
     GrpcClientTracing.Builder builder = isolated(telemetry.otel);
-    dev.acitrace.grpc.internal.TracingBuilder.attemptTracing(builder, call -> new io.grpc.ClientStreamTracer.Factory() {
+    dev.acitrace.grpc.internal.TracingHooks.attemptTracing(builder, call -> new io.grpc.ClientStreamTracer.Factory() {
       @Override
       public io.grpc.ClientStreamTracer newClientStreamTracer(
           io.grpc.ClientStreamTracer.StreamInfo info, Metadata headers) {

@@ -41,8 +41,8 @@ public abstract class TracingBuilder<B extends TracingBuilder<B>> {
   private List<String> requestMetadata = List.of();
   private List<String> responseMetadata = List.of();
   private Predicate<RpcMethod> methodFilter = method -> true;
-  private CallListener callListener;
-  private AttemptTracing attemptTracing;
+  CallListener callListener; // set through TracingHooks
+  AttemptTracing attemptTracing; // set through TracingHooks
 
   /** Options for tracing with {@code openTelemetry}; {@code defaultStatusRule} is the side's default. */
   protected TracingBuilder(OpenTelemetry openTelemetry, StatusRule defaultStatusRule) {
@@ -57,11 +57,6 @@ public abstract class TracingBuilder<B extends TracingBuilder<B>> {
    * Where defaults are read from ({@code acitrace.span.namer}, {@code acitrace.enrichers.disabled},
    * {@code otel.semconv-stability.opt-in}); default {@link TracingConfig#fromEnvironment()}.
    */
-  /** The configuration set with {@link #config}, or null when none was (the environment is the default). */
-  protected final TracingConfig configured() {
-    return config;
-  }
-
   public final B config(TracingConfig config) {
     this.config = requireNonNull(config, "config");
     return self();
@@ -144,23 +139,6 @@ public abstract class TracingBuilder<B extends TracingBuilder<B>> {
     return self();
   }
 
-  /**
-   * Sets the end-of-call listener of what {@code builder} builds, replacing the RPC metrics
-   * ({@link RpcMetrics}, installed by default when the meter provider records); {@code null} for the default.
-   * Static so that only modules this package is exported to can reach it.
-   */
-  public static void callListener(TracingBuilder<?> builder, CallListener listener) {
-    requireNonNull(builder, "builder").callListener = listener;
-  }
-
-  /**
-   * Sets the per-attempt tracing of what {@code builder} builds (used by clients only); {@code null} for
-   * none. Static so that only modules this package is exported to can reach it.
-   */
-  public static void attemptTracing(TracingBuilder<?> builder, AttemptTracing attemptTracing) {
-    requireNonNull(builder, "builder").attemptTracing = attemptTracing;
-  }
-
   /** The configuration set with {@link #config}, else the environment's; for a side's own keys. */
   protected final TracingConfig resolvedConfig() {
     return config != null ? config : TracingConfig.fromEnvironment();
@@ -193,7 +171,7 @@ public abstract class TracingBuilder<B extends TracingBuilder<B>> {
   }
 
   /** Every {@link AttributeEnricherProvider} found, in order, minus those disabled by configuration. */
-  public static List<AttributeEnricher> defaultEnrichers(TracingConfig config) {
+  private static List<AttributeEnricher> defaultEnrichers(TracingConfig config) {
     Set<String> disabled = Set.copyOf(config.getList(AttributeEnricherProvider.DISABLED_KEY));
     List<AttributeEnricher> result = new ArrayList<>();
     for (AttributeEnricherProvider provider : Providers.all(AttributeEnricherProvider.class)) {

@@ -3,7 +3,6 @@ package dev.acitrace.grpc.server;
 import static java.util.Objects.requireNonNull;
 
 import dev.acitrace.api.RpcSide;
-import dev.acitrace.api.TracingConfig;
 import dev.acitrace.grpc.StatusRule;
 import dev.acitrace.grpc.internal.RpcInstrumenter;
 import dev.acitrace.grpc.internal.TracingBuilder;
@@ -147,11 +146,10 @@ public final class GrpcServerTracing {
 
     /** Resolves the defaults and builds. */
     public GrpcServerTracing build() {
-      TracingConfig config = configured();
-      if (defaultRequestIds && config != null) {
+      if (defaultRequestIds) {
         // the id is made room for within the limits the baggage codec reads from the same configuration
         requestIds = RequestIdServerInterceptor.builder()
-            .baggageLimits(dev.acitrace.baggage.BaggageLimits.fromConfig(config))
+            .baggageLimits(dev.acitrace.baggage.BaggageLimits.fromConfig(resolvedConfig()))
             .build();
       }
       return new GrpcServerTracing(
