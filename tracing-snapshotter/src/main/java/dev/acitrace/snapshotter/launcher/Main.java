@@ -55,12 +55,15 @@ public final class Main {
 
   static final String USAGE_TEXT = String.join("\n",
       "usage: snapshotter serve --root DIR (--socket PATH | --tcp HOST:PORT)... [--tcp-allow-remote]",
+      "       snapshotter serve --upstream ADDRESS (--socket PATH | --tcp HOST:PORT)... [--tcp-allow-remote]",
       "       snapshotter demo",
       "",
       "  serve   serve containerd's snapshots API from a directory-backed snapshotter at DIR, on a unix",
       "          socket (for containerd's [proxy_plugins]) and/or a TCP address (local testing); traced.",
       "          The TCP listener is plaintext and unauthenticated: HOST must be a loopback address",
       "          unless --tcp-allow-remote is given",
+      "          With --upstream: a tracing proxy in front of the snapshotter at ADDRESS",
+      "          (unix:///path.sock or host:port), which serves every call; no --root",
       "  demo    start the service on a temporary root, drive prepare, mounts, commit, view, stat, usage,",
       "          update, list and remove through a traced client, and print the trace",
       "",
@@ -110,13 +113,14 @@ public final class Main {
 
   // ---------------------------------------------------------------------------------------------- serve
 
-  record ServeOptions(Path root, Path socket, String tcpHost, int tcpPort) {
+  record ServeOptions(Path root, Path socket, String tcpHost, int tcpPort, String upstream) {
     static ServeOptions parse(List<String> args) throws UsageException {
       Path root = null;
       Path socket = null;
       String host = null;
       int port = -1;
       boolean allowRemote = false;
+      String upstream = null;
       for (int i = 0; i < args.size(); i++) {
         String flag = args.get(i);
         if (flag.equals("--tcp-allow-remote")) {
@@ -130,6 +134,7 @@ public final class Main {
         switch (flag) {
           case "--root" -> root = Path.of(value);
           case "--socket" -> socket = Path.of(value);
+          case "--upstream" -> upstream = ProxyLauncher.checkAddress(value);
           case "--tcp" -> {
             int colon = value.lastIndexOf(':');
             if (colon <= 0) {
@@ -148,8 +153,11 @@ public final class Main {
           default -> throw new UsageException("unknown option: " + flag);
         }
       }
-      if (root == null) {
-        throw new UsageException("serve needs --root DIR");
+      if (root == null && upstream == null) {
+        throw new UsageException("serve needs --root DIR (or --upstream ADDRESS)");
+      }
+      if (root != null && upstream != null) {
+        throw new UsageException("--root and --upstream exclude each other: the upstream keeps the snapshots");
       }
       if (socket == null && host == null) {
         throw new UsageException("serve needs --socket PATH and/or --tcp HOST:PORT");
@@ -159,7 +167,7 @@ public final class Main {
             + " plaintext and unauthenticated, so anyone who can reach it can read and delete snapshots;"
             + " use --socket, a loopback address, or add --tcp-allow-remote if you really mean it");
       }
-      return new ServeOptions(root, socket, host, port);
+      return new ServeOptions(root, socket, host, port, upstream);
     }
 
     /** True if every address the host names is a loopback address (an unresolvable host is not). */
@@ -178,6 +186,9 @@ public final class Main {
   }
 
   private static int serve(ServeOptions options, PrintStream out, PrintStream err, CountDownLatch stop) {
+    if (options.upstream() != null) {
+      return ProxyLauncher.serve(options, out, err, stop);
+    }
     DirectorySnapshotter directory;
     try {
       directory = DirectorySnapshotter.open(options.root());
@@ -370,7 +381,7 @@ public final class Main {
     out.println("remove " + rootfs + ", " + layer + " -> " + snapshots.list().size() + " snapshots left");
   }
 
-  private static String describe(Throwable e) {
+  static String describe(Throwable e) {
     if (e instanceof AccessDeniedException denied) {
       return "permission denied: " + denied.getFile();
     }
