@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The channel to an upstream snapshotter, and keeping it connected.
@@ -126,24 +127,52 @@ public final class UpstreamChannel {
     return timer::shutdownNow;
   }
 
-  private record Watcher(ManagedChannel channel, ScheduledExecutorService timer, long intervalMillis) {
+  /**
+   * Follows the channel's state; while it is in TRANSIENT_FAILURE, resets gRPC's backoff every interval,
+   * which makes it try again at once. A channel stays in TRANSIENT_FAILURE across failed attempts (no state
+   * change to wait for), hence a tick rather than one reset per state change.
+   */
+  private static final class Watcher {
+    private final ManagedChannel channel;
+    private final ScheduledExecutorService timer;
+    private final long intervalMillis;
+    private final AtomicBoolean ticking = new AtomicBoolean();
+
+    Watcher(ManagedChannel channel, ScheduledExecutorService timer, long intervalMillis) {
+      this.channel = channel;
+      this.timer = timer;
+      this.intervalMillis = intervalMillis;
+    }
+
     void watch(ConnectivityState seen) {
       if (seen == ConnectivityState.SHUTDOWN || timer.isShutdown()) {
         timer.shutdownNow();
         return;
       }
-      if (seen == ConnectivityState.TRANSIENT_FAILURE) {
-        try {
-          timer.schedule(() -> {
-            if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-              channel.resetConnectBackoff(); // reconnects now
-            }
-          }, intervalMillis, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-          return; // closed meanwhile
-        }
+      if (seen == ConnectivityState.TRANSIENT_FAILURE && ticking.compareAndSet(false, true)) {
+        schedule();
       }
       channel.notifyWhenStateChanged(seen, () -> watch(channel.getState(false)));
+    }
+
+    private void schedule() {
+      try {
+        timer.schedule(this::tick, intervalMillis, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        ticking.set(false); // closed meanwhile
+      }
+    }
+
+    private void tick() {
+      if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+        channel.resetConnectBackoff(); // tries again now
+        schedule();
+      } else {
+        ticking.set(false);
+        if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE && ticking.compareAndSet(false, true)) {
+          schedule(); // went back to failure between the two looks
+        }
+      }
     }
   }
 }
