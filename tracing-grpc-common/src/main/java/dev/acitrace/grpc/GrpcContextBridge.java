@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.ContextStorage;
 
 /**
  * Carries the OpenTelemetry {@link Context} inside {@link io.grpc.Context}, so that code which moves work
@@ -48,8 +49,9 @@ public final class GrpcContextBridge {
 
   /**
    * The OpenTelemetry context to trace in: {@link Context#current()} when it holds a span or baggage,
-   * otherwise the one carried by the current {@link io.grpc.Context} (set by acitrace's server interceptor),
-   * otherwise {@link Context#current()}.
+   * otherwise the one carried by the current {@link io.grpc.Context} (set by acitrace's server interceptor)
+   * unless a context was made current on this thread explicitly (e.g. {@code Context.root()}, to start a
+   * fresh trace), otherwise {@link Context#current()}.
    *
    * <p>"Holds a span or baggage" rather than "is not the root context": with
    * {@code grpc-context-override-opentelemetry} on the classpath, gRPC stores its own context inside
@@ -62,7 +64,17 @@ public final class GrpcContextBridge {
       return current;
     }
     Context carried = OTEL_CONTEXT.get();
-    return carried != null ? carried : current;
+    if (carried == null) {
+      return current;
+    }
+    // A context made current on this thread, even an empty one (a handler making Context.root() current
+    // to start a fresh trace), is an explicit choice and wins. Only where nothing is attached (a thread
+    // reached through io.grpc.Context.currentContextExecutor) does the carried context apply. With gRPC's
+    // storage inside OpenTelemetry's every gRPC attach is an OpenTelemetry attach, so the test means nothing.
+    if (!GRPC_STORED_IN_OPENTELEMETRY && ContextStorage.get().current() != null) {
+      return current;
+    }
+    return carried;
   }
 
   /** {@code grpcContext} with {@code otelContext} attached as a value. */

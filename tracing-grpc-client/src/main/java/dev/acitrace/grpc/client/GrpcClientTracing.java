@@ -2,20 +2,14 @@ package dev.acitrace.grpc.client;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.acitrace.api.RpcMethod;
 import dev.acitrace.api.RpcSide;
-import dev.acitrace.api.TracingConfig;
-import dev.acitrace.api.spi.AttributeEnricher;
-import dev.acitrace.api.spi.SpanNamer;
 import dev.acitrace.grpc.StatusRule;
-import dev.acitrace.grpc.internal.TracingOptions;
-import dev.acitrace.grpc.internal.TracingSettings;
+import dev.acitrace.grpc.internal.RpcInstrumenter;
+import dev.acitrace.grpc.internal.TracingBuilder;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannelBuilder;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
-import java.util.Collection;
-import java.util.function.Predicate;
 
 /**
  * Tracing for gRPC clients: a {@code CLIENT} span per call, of every call type, with the caller's context
@@ -38,11 +32,11 @@ public final class GrpcClientTracing {
   /** The instrumentation scope name of client spans. */
   public static final String INSTRUMENTATION_NAME = "dev.acitrace.grpc.client";
 
-  private final TracingSettings settings;
+  private final RpcInstrumenter instrumenter;
   private final String target;
 
-  private GrpcClientTracing(TracingSettings settings, String target) {
-    this.settings = settings;
+  private GrpcClientTracing(RpcInstrumenter instrumenter, String target) {
+    this.instrumenter = instrumenter;
     this.target = target;
   }
 
@@ -85,91 +79,22 @@ public final class GrpcClientTracing {
 
   /** A new client interceptor; all interceptors of one instance share its caches. */
   public ClientInterceptor newInterceptor() {
-    return new TracingClientInterceptor(settings, target);
+    return new TracingClientInterceptor(instrumenter, target);
   }
 
-  /** Configures a {@link GrpcClientTracing}. Not thread-safe. */
-  public static final class Builder {
-    private final TracingOptions options;
+  /**
+   * Configures a {@link GrpcClientTracing}: the options both sides share (inherited, see
+   * {@link TracingBuilder}) and the channel {@link #target(String)}. Not thread-safe.
+   */
+  public static final class Builder extends TracingBuilder<Builder> {
     private String target;
 
     private Builder(OpenTelemetry openTelemetry) {
-      options = new TracingOptions(openTelemetry, StatusRule.ALL_NON_OK);
+      super(openTelemetry, StatusRule.ALL_NON_OK);
     }
 
-    /**
-     * Where defaults are read from ({@code acitrace.span.namer}, {@code acitrace.enrichers.disabled},
-     * {@code otel.semconv-stability.opt-in}); default {@link TracingConfig#fromEnvironment()}.
-     */
-    public Builder config(TracingConfig config) {
-      options.config(config);
-      return this;
-    }
-
-    /** The span namer; default: the {@code SpanNamerProvider} selected by configuration, else {@link SpanNamer#DEFAULT}. */
-    public Builder spanNamer(SpanNamer spanNamer) {
-      options.spanNamer(spanNamer);
-      return this;
-    }
-
-    /**
-     * The attribute enrichers, replacing the default: every {@code AttributeEnricherProvider} found, in
-     * order, minus those named in {@code acitrace.enrichers.disabled}.
-     */
-    public Builder enrichers(Collection<? extends AttributeEnricher> enrichers) {
-      options.enrichers(enrichers);
-      return this;
-    }
-
-    /** Which status codes mark a span ERROR; default {@link StatusRule#ALL_NON_OK}. */
-    public Builder statusRule(StatusRule statusRule) {
-      options.statusRule(statusRule);
-      return this;
-    }
-
-    /** Whether each message sent and received adds an {@code rpc.message} event; default false. */
-    public Builder messageEvents(boolean messageEvents) {
-      options.messageEvents(messageEvents);
-      return this;
-    }
-
-    /**
-     * Whether the constant attributes ({@code rpc.system}, {@code rpc.service}, {@code rpc.method}, {@code server.address}, {@code server.port}) are
-     * given to the span builder, where samplers see them. Default false: they are set on the started span,
-     * and only when it records, so unsampled calls pay nothing for them; samplers still see the span
-     * name ({@code package.Service/Method}), kind and parent.
-     */
-    public Builder samplingAttributes(boolean samplingAttributes) {
-      options.samplingAttributes(samplingAttributes);
-      return this;
-    }
-
-    /**
-     * Request metadata keys (case-insensitive) whose values become span attributes
-     * ({@code rpc.grpc.request.metadata.<key>}); binary keys are skipped. Default none.
-     *
-     * @throws IllegalArgumentException naming a key that is not a valid header name
-     */
-    public Builder captureRequestMetadata(Collection<String> keys) {
-      options.requestMetadata(keys);
-      return this;
-    }
-
-    /**
-     * Response metadata keys (headers and trailers) whose values become span attributes
-     * ({@code rpc.grpc.response.metadata.<key>}). Default none.
-     */
-    public Builder captureResponseMetadata(Collection<String> keys) {
-      options.responseMetadata(keys);
-      return this;
-    }
-
-    /**
-     * Which methods are traced; default all. Evaluated once per method (so it must depend only on the
-     * method). A method it rejects is passed through untouched: no span, no header injection.
-     */
-    public Builder methodFilter(Predicate<RpcMethod> methodFilter) {
-      options.methodFilter(methodFilter);
+    @Override
+    protected Builder self() {
       return this;
     }
 
@@ -191,7 +116,7 @@ public final class GrpcClientTracing {
 
     /** Resolves the defaults and builds. */
     public GrpcClientTracing build() {
-      return new GrpcClientTracing(options.build(RpcSide.CLIENT, INSTRUMENTATION_NAME), target);
+      return new GrpcClientTracing(instrumenter(RpcSide.CLIENT, INSTRUMENTATION_NAME), target);
     }
   }
 }

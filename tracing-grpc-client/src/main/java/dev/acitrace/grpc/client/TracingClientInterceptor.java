@@ -3,7 +3,10 @@ package dev.acitrace.grpc.client;
 import dev.acitrace.grpc.GrpcContextBridge;
 import dev.acitrace.grpc.internal.FlatAttributes;
 import dev.acitrace.grpc.internal.MethodInfo;
-import dev.acitrace.grpc.internal.TracingSettings;
+import dev.acitrace.grpc.internal.AttemptTracing;
+import dev.acitrace.grpc.internal.RpcInstrumenter;
+import dev.acitrace.grpc.internal.TracedCall;
+import io.grpc.ClientStreamTracer;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -13,26 +16,33 @@ import io.grpc.MethodDescriptor;
 /** Starts a CLIENT span per call; see {@link TracingClientCall}. */
 final class TracingClientInterceptor implements ClientInterceptor {
 
-  private final TracingSettings settings;
+  final RpcInstrumenter instrumenter;
   /** Fixed server attributes from a configured target, or null to derive them from the authority. */
   private final FlatAttributes targetAttributes;
   /** One-entry cache: an interceptor almost always serves one channel, hence one authority. */
   private volatile AuthorityAttributes lastAuthority;
 
-  TracingClientInterceptor(TracingSettings settings, String target) {
-    this.settings = settings;
+  TracingClientInterceptor(RpcInstrumenter instrumenter, String target) {
+    this.instrumenter = instrumenter;
     this.targetAttributes = target == null ? null : FlatAttributes.of(ServerAddress.fromTarget(target));
   }
 
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
-    MethodInfo info = settings.method(method);
+    MethodInfo info = instrumenter.method(method);
     if (!info.traced()) {
       return next.newCall(method, callOptions);
     }
-    return new TracingClientCall<>(
-        next.newCall(method, callOptions), settings, info, GrpcContextBridge.current(), this, next);
+    TracedCall traced = instrumenter.newCall(info, GrpcContextBridge.current());
+    AttemptTracing attempts = instrumenter.attemptTracing();
+    if (attempts != null) {
+      ClientStreamTracer.Factory factory = attempts.newFactory(traced);
+      if (factory != null) {
+        callOptions = callOptions.withStreamTracerFactory(factory);
+      }
+    }
+    return new TracingClientCall<>(next.newCall(method, callOptions), traced, this, next);
   }
 
   /** The server attributes of {@code channel}; called only for recording spans. */

@@ -442,6 +442,106 @@ class GrpcClientTracingTest {
   }
 
   @Test
+  void explicitRootContext_winsOverTheParentCarriedByGrpcContext() throws Exception {
+    ManagedChannel channel = channel();
+    Span parent = telemetry.sdk.getTracer("test").spanBuilder("parent").startSpan();
+    io.grpc.Context grpcContext = GrpcContextBridge.withOpenTelemetry(
+        io.grpc.Context.current(), Context.root().with(parent));
+    // A handler (whose gRPC context carries its server span) that starts a fresh trace on purpose.
+    grpcContext.run(() -> {
+      try (Scope ignored = Context.root().makeCurrent()) {
+        unary(channel, "ok");
+      }
+    });
+    parent.end();
+    List<SpanData> spans = telemetry.awaitSpans(2);
+    SpanData client = spans.stream().filter(s -> s.getKind() == SpanKind.CLIENT).findFirst().orElseThrow();
+    assertThat(client).hasNoParent();
+    assertThat(client.getTraceId()).isNotEqualTo(parent.getSpanContext().getTraceId());
+  }
+
+  @Test
+  void start_interceptorsFurtherDownAndSendMessage_runWithTheClientSpanCurrent() throws Exception {
+    Span parent = telemetry.sdk.getTracer("test").spanBuilder("parent").startSpan();
+    Map<String, io.opentelemetry.api.trace.SpanContext> seen = new java.util.concurrent.ConcurrentHashMap<>();
+    io.grpc.ClientInterceptor below = new io.grpc.ClientInterceptor() {
+      @Override
+      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+          io.grpc.MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, io.grpc.Channel next) {
+        return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {
+          @Override
+          public void start(ClientCall.Listener<RespT> listener, Metadata headers) {
+            seen.put("start", Span.current().getSpanContext());
+            super.start(listener, headers);
+          }
+
+          @Override
+          public void sendMessage(ReqT message) {
+            seen.put("sendMessage", Span.current().getSpanContext());
+            super.sendMessage(message);
+          }
+        };
+      }
+    };
+    // Added first, so it runs after (below) the tracing interceptor.
+    ManagedChannel channel = isolated(telemetry.sdk).build()
+        .applyTo(InProcessChannelBuilder.forName(serverName).directExecutor().intercept(below)).build();
+    channels.add(channel);
+    try (Scope ignored = Context.root().with(parent).makeCurrent()) {
+      unary(channel, "ok");
+      assertThat(Span.current()).isSameAs(parent);
+    }
+    parent.end();
+    SpanData client = telemetry.awaitSpans(2).stream()
+        .filter(s -> s.getKind() == SpanKind.CLIENT).findFirst().orElseThrow();
+    assertThat(seen.get("start")).isEqualTo(client.getSpanContext());
+    assertThat(seen.get("sendMessage")).isEqualTo(client.getSpanContext());
+  }
+
+  @Test
+  void callListener_toldOfSampledAndUnsampledCallsOnceWithCounts() throws Exception {
+    List<String> ended = new CopyOnWriteArrayList<>();
+    dev.acitrace.grpc.internal.CallListener listener = (method, side, code, nanos, requests, responses,
+        requestBytes, responseBytes, parent) -> ended.add(method.fullName() + " " + side + " " + code
+            + " req=" + requests + " resp=" + responses + " timed=" + (nanos > 0) + " bytes=" + requestBytes
+            + "/" + responseBytes + " parentSpan=" + Span.fromContext(parent).getSpanContext().isValid());
+    for (Sampler sampler : List.of(Sampler.alwaysOn(), Sampler.alwaysOff())) {
+      TestTelemetry other = new TestTelemetry(sampler);
+      try {
+        GrpcClientTracing.Builder builder = isolated(other.sdk);
+        dev.acitrace.grpc.internal.TracingBuilder.callListener(builder, listener);
+        ManagedChannel channel = channel(builder.build());
+        unary(channel, "ok");
+        assertThatThrownBy(() -> unary(channel, "fail")).isInstanceOf(StatusRuntimeException.class);
+      } finally {
+        other.close();
+      }
+    }
+    assertThat(ended).containsExactly(
+        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true bytes=-1/-1 parentSpan=false",
+        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true bytes=-1/-1 parentSpan=false",
+        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true bytes=-1/-1 parentSpan=false",
+        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true bytes=-1/-1 parentSpan=false");
+  }
+
+  @Test
+  void attemptTracing_factoryAddedToTheCallOptions_tracersSeeTheClientSpan() throws Exception {
+    List<io.opentelemetry.api.trace.SpanContext> attempts = new CopyOnWriteArrayList<>();
+    GrpcClientTracing.Builder builder = isolated(telemetry.sdk);
+    dev.acitrace.grpc.internal.TracingBuilder.attemptTracing(builder, call -> new io.grpc.ClientStreamTracer.Factory() {
+      @Override
+      public io.grpc.ClientStreamTracer newClientStreamTracer(
+          io.grpc.ClientStreamTracer.StreamInfo info, Metadata headers) {
+        attempts.add(call.span().getSpanContext());
+        return new io.grpc.ClientStreamTracer() {};
+      }
+    });
+    unary(channel(builder.build()), "ok");
+    SpanData client = telemetry.awaitSpans(1).get(0);
+    assertThat(attempts).containsExactly(client.getSpanContext());
+  }
+
+  @Test
   void samplingAttributes_samplerSeesMethodAndServer() throws Exception {
     List<String> sampled = new CopyOnWriteArrayList<>();
     Sampler recordingSampler = new Sampler() {

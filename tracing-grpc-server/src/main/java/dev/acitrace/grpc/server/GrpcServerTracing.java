@@ -2,21 +2,16 @@ package dev.acitrace.grpc.server;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.acitrace.api.RpcMethod;
 import dev.acitrace.api.RpcSide;
-import dev.acitrace.api.TracingConfig;
-import dev.acitrace.api.spi.AttributeEnricher;
-import dev.acitrace.api.spi.SpanNamer;
 import dev.acitrace.grpc.StatusRule;
-import dev.acitrace.grpc.internal.TracingOptions;
-import dev.acitrace.grpc.internal.TracingSettings;
+import dev.acitrace.grpc.internal.RpcInstrumenter;
+import dev.acitrace.grpc.internal.TracingBuilder;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import java.util.Collection;
 import java.util.Set;
-import java.util.function.Predicate;
 
 /**
  * Tracing for gRPC servers: a {@code SERVER} span per call, of every call type, continuing the trace and
@@ -44,13 +39,13 @@ public final class GrpcServerTracing {
   /** The instrumentation scope name of server spans. */
   public static final String INSTRUMENTATION_NAME = "dev.acitrace.grpc.server";
 
-  private final TracingSettings settings;
+  private final RpcInstrumenter instrumenter;
   private final RequestIdServerInterceptor requestIds;
   private final Set<String> publicBaggage;
 
-  private GrpcServerTracing(TracingSettings settings, RequestIdServerInterceptor requestIds,
+  private GrpcServerTracing(RpcInstrumenter instrumenter, RequestIdServerInterceptor requestIds,
       Set<String> publicBaggage) {
-    this.settings = settings;
+    this.instrumenter = instrumenter;
     this.requestIds = requestIds;
     this.publicBaggage = publicBaggage;
   }
@@ -95,92 +90,23 @@ public final class GrpcServerTracing {
 
   /** A new server interceptor; all interceptors of one instance share its caches. */
   public ServerInterceptor newInterceptor() {
-    return new TracingServerInterceptor(settings, requestIds, publicBaggage);
+    return new TracingServerInterceptor(instrumenter, requestIds, publicBaggage);
   }
 
-  /** Configures a {@link GrpcServerTracing}. Not thread-safe. */
-  public static final class Builder {
-    private final TracingOptions options;
+  /**
+   * Configures a {@link GrpcServerTracing}: the options both sides share (inherited, see
+   * {@link TracingBuilder}), request ids and public-endpoint mode. Not thread-safe.
+   */
+  public static final class Builder extends TracingBuilder<Builder> {
     private RequestIdServerInterceptor requestIds = RequestIdServerInterceptor.create();
     private Set<String> publicBaggage;
 
     private Builder(OpenTelemetry openTelemetry) {
-      options = new TracingOptions(openTelemetry, StatusRule.SERVER_FAULTS);
+      super(openTelemetry, StatusRule.SERVER_FAULTS);
     }
 
-    /**
-     * Where defaults are read from ({@code acitrace.span.namer}, {@code acitrace.enrichers.disabled},
-     * {@code otel.semconv-stability.opt-in}); default {@link TracingConfig#fromEnvironment()}.
-     */
-    public Builder config(TracingConfig config) {
-      options.config(config);
-      return this;
-    }
-
-    /** The span namer; default: the {@code SpanNamerProvider} selected by configuration, else {@link SpanNamer#DEFAULT}. */
-    public Builder spanNamer(SpanNamer spanNamer) {
-      options.spanNamer(spanNamer);
-      return this;
-    }
-
-    /**
-     * The attribute enrichers, replacing the default: every {@code AttributeEnricherProvider} found, in
-     * order, minus those named in {@code acitrace.enrichers.disabled}.
-     */
-    public Builder enrichers(Collection<? extends AttributeEnricher> enrichers) {
-      options.enrichers(enrichers);
-      return this;
-    }
-
-    /**
-     * Which status codes mark a span ERROR; default {@link StatusRule#SERVER_FAULTS}, the semantic
-     * conventions' rule. {@link StatusRule#ALL_NON_OK} makes every failed call red.
-     */
-    public Builder statusRule(StatusRule statusRule) {
-      options.statusRule(statusRule);
-      return this;
-    }
-
-    /** Whether each message received and sent adds an {@code rpc.message} event; default false. */
-    public Builder messageEvents(boolean messageEvents) {
-      options.messageEvents(messageEvents);
-      return this;
-    }
-
-    /**
-     * Whether the constant attributes ({@code rpc.system}, {@code rpc.service}, {@code rpc.method}) are
-     * given to the span builder, where samplers see them. Default false: they are set on the started span,
-     * and only when it records, so unsampled calls pay nothing for them; samplers still see the span
-     * name ({@code package.Service/Method}), kind and parent.
-     */
-    public Builder samplingAttributes(boolean samplingAttributes) {
-      options.samplingAttributes(samplingAttributes);
-      return this;
-    }
-
-    /**
-     * Request metadata keys (case-insensitive) whose values become span attributes
-     * ({@code rpc.grpc.request.metadata.<key>}); binary keys are skipped. Default none.
-     *
-     * @throws IllegalArgumentException naming a key that is not a valid header name
-     */
-    public Builder captureRequestMetadata(Collection<String> keys) {
-      options.requestMetadata(keys);
-      return this;
-    }
-
-    /** Response metadata keys (headers and trailers) whose values become span attributes. Default none. */
-    public Builder captureResponseMetadata(Collection<String> keys) {
-      options.responseMetadata(keys);
-      return this;
-    }
-
-    /**
-     * Which methods are traced; default all. Evaluated once per method (so it must depend only on the
-     * method). A method it rejects is passed through untouched: no span, no context, no request id.
-     */
-    public Builder methodFilter(Predicate<RpcMethod> methodFilter) {
-      options.methodFilter(methodFilter);
+    @Override
+    protected Builder self() {
       return this;
     }
 
@@ -217,7 +143,7 @@ public final class GrpcServerTracing {
     /** Resolves the defaults and builds. */
     public GrpcServerTracing build() {
       return new GrpcServerTracing(
-          options.build(RpcSide.SERVER, INSTRUMENTATION_NAME), requestIds, publicBaggage);
+          instrumenter(RpcSide.SERVER, INSTRUMENTATION_NAME), requestIds, publicBaggage);
     }
   }
 }

@@ -154,7 +154,7 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
     if (context == current) {
       return next.startCall(echoing, headers);
     }
-    return ContextListener.start(next, echoing, headers, context);
+    return ContextListener.start(next, echoing, headers, context, null);
   }
 
   private Baggage extractBaggage(Metadata headers) {

@@ -1,67 +1,42 @@
 package dev.acitrace.grpc.server;
 
-import dev.acitrace.api.MetadataView;
-import dev.acitrace.api.RpcMethod;
-import dev.acitrace.api.RpcSide;
-import dev.acitrace.api.spi.RpcRequestInfo;
-import dev.acitrace.api.spi.RpcResponseInfo;
-import dev.acitrace.grpc.GrpcMetadata;
-import dev.acitrace.grpc.internal.MethodInfo;
-import dev.acitrace.grpc.internal.TracingSettings;
+import dev.acitrace.grpc.internal.RpcInstrumenter;
+import dev.acitrace.grpc.internal.TracedCall;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.Status;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.context.Context;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * A traced server call: records what the handler sends, and holds the span, which
- * {@link TracingServerListener} ends exactly once (on complete, on cancel, or when the handler throws).
- * It is also what enrichers see of the request and response, so they cost no extra objects.
+ * Adapts a grpc-java server call onto the {@link TracedCall} lifecycle: records what the handler sends and
+ * how it closes the call, and maps the server's outcomes to a status, which {@link ContextListener} ends
+ * the span with exactly once (on complete, on cancel, or when the handler throws).
  */
-final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT>
-    implements RpcRequestInfo, RpcResponseInfo {
+final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT> {
 
-  private static final AtomicIntegerFieldUpdater<TracingServerCall<?, ?>> ENDED = endedUpdater();
+  /**
+   * The call completed, yet the handler never closed it: gRPC closed it itself, which it does with
+   * {@code UNKNOWN} when something outside the handler's listener threw, above all a request message that
+   * could not be parsed (the handler never sees it).
+   */
+  static final String CLOSED_BY_GRPC =
+      "closed by gRPC, not the handler: a request message could not be parsed, or a listener outside"
+          + " the tracing interceptor threw";
 
-  private final TracingSettings settings;
-  private final MethodInfo info;
-  private final Context parent;
-  final Span span;
-  private final Metadata requestHeaders;
+  final TracedCall traced;
   private final String requestId;
   private final Metadata.Key<String> echoKey;
-  long startNanos;
-  private volatile int ended;
   private boolean headersSent;
-  private long sent;
-  private long received;
   /** The status the handler closed with; null until then. */
   private volatile Status closeStatus;
   private volatile Metadata closeTrailers;
-  /** The trailers the span was ended with (what enrichers see); null when cancelled. */
-  private Metadata endTrailers;
-  private Status.Code endCode;
-  private String endDescription;
-  private Throwable error;
 
-  TracingServerCall(ServerCall<ReqT, RespT> delegate, TracingSettings settings, MethodInfo info, Context parent,
-      Span span, Metadata requestHeaders, String requestId, Metadata.Key<String> echoKey) {
+  TracingServerCall(ServerCall<ReqT, RespT> delegate, TracedCall traced, String requestId,
+      Metadata.Key<String> echoKey) {
     super(delegate);
-    this.settings = settings;
-    this.info = info;
-    this.parent = parent;
-    this.span = span;
-    this.requestHeaders = requestHeaders;
+    this.traced = traced;
     this.requestId = requestId;
     this.echoKey = echoKey;
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static AtomicIntegerFieldUpdater<TracingServerCall<?, ?>> endedUpdater() {
-    return (AtomicIntegerFieldUpdater) AtomicIntegerFieldUpdater.newUpdater(TracingServerCall.class, "ended");
   }
 
   @Override
@@ -71,9 +46,7 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
       headers.discardAll(echoKey); // never a second value beside one the handler set
       headers.put(echoKey, requestId);
     }
-    if (!settings.responseCapture().isEmpty() && span.isRecording()) {
-      settings.responseCapture().capture(headers, span);
-    }
+    traced.responseHeaders(headers);
     super.sendHeaders(headers);
   }
 
@@ -81,16 +54,7 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
   public void sendMessage(RespT message) {
     super.sendMessage(message);
     // A handler may go on sending after a cancel ended the span; an ended span takes no events.
-    if (settings.messageEvents() && ended == 0) {
-      settings.messageEvent(span, true, ++sent);
-    }
-  }
-
-  /** Adds a message event for a received message when they are enabled. */
-  void messageReceived() {
-    if (settings.messageEvents()) {
-      settings.messageEvent(span, false, ++received);
-    }
+    traced.messageSent();
   }
 
   @Override
@@ -109,11 +73,18 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
     super.close(status, trailers);
   }
 
-  /** Ends the span with the status the handler closed with (the call completed). */
+  /**
+   * Ends the span with the status the handler closed with (the call completed). A call that completed
+   * without the handler closing it was closed by gRPC with {@code UNKNOWN}, and that is what the client got.
+   */
   void complete() {
     Status status = closeStatus;
+    if (status == null) {
+      traced.end(Status.Code.UNKNOWN, CLOSED_BY_GRPC, null, null);
+      return;
+    }
     // The call completed, so close has returned and gRPC is done with the trailers.
-    end(status != null ? status : Status.OK, null, closeTrailers);
+    traced.end(status.getCode(), status.getDescription(), status.getCause(), closeTrailers);
   }
 
   /**
@@ -126,7 +97,8 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
     io.grpc.Deadline deadline = grpcContext.getDeadline();
     // No trailers: the caller never got them, and the handler's thread may still be inside super.close,
     // where gRPC edits that Metadata in place.
-    end(deadline != null && deadline.isExpired() ? Status.DEADLINE_EXCEEDED : Status.CANCELLED, null, null);
+    traced.end(deadline != null && deadline.isExpired() ? Status.Code.DEADLINE_EXCEEDED : Status.Code.CANCELLED,
+        null, null, null);
   }
 
   /**
@@ -135,73 +107,11 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
    */
   void failed(Throwable thrown) {
     try {
-      end(Status.UNKNOWN, thrown, closeTrailers);
+      traced.end(Status.Code.UNKNOWN, RpcInstrumenter.describe(thrown), thrown, closeTrailers);
     } catch (RuntimeException | Error endFailure) {
       // The caller rethrows the handler's exception; a failure ending the span (a span processor) must
       // not replace it, only travel with it.
       thrown.addSuppressed(endFailure);
     }
-  }
-
-  /** Ends the span once; later calls do nothing. */
-  private void end(Status status, Throwable thrown, Metadata trailers) {
-    if (!ENDED.compareAndSet(this, 0, 1)) {
-      return;
-    }
-    endCode = status.getCode();
-    endDescription = thrown != null && status.getDescription() == null
-        ? TracingSettings.describe(thrown) : status.getDescription();
-    error = thrown != null ? thrown : status.getCause();
-    endTrailers = trailers;
-    settings.finish(span, startNanos, endCode, endDescription, error, trailers, this, this);
-  }
-
-  // RpcRequestInfo
-
-  @Override
-  public RpcMethod method() {
-    return info.method();
-  }
-
-  @Override
-  public RpcSide side() {
-    return RpcSide.SERVER;
-  }
-
-  @Override
-  public Context parentContext() {
-    return parent;
-  }
-
-  @Override
-  public MetadataView requestMetadata() {
-    return GrpcMetadata.view(requestHeaders);
-  }
-
-  // RpcResponseInfo
-
-  @Override
-  public int statusCode() {
-    return endCode == null ? Status.Code.UNKNOWN.value() : endCode.value();
-  }
-
-  @Override
-  public String statusName() {
-    return endCode == null ? Status.Code.UNKNOWN.name() : endCode.name();
-  }
-
-  @Override
-  public String statusDescription() {
-    return endDescription;
-  }
-
-  @Override
-  public Throwable error() {
-    return error;
-  }
-
-  @Override
-  public MetadataView trailers() {
-    return GrpcMetadata.view(endTrailers);
   }
 }

@@ -3,7 +3,8 @@ package dev.acitrace.grpc.server;
 import dev.acitrace.baggage.BaggageKeys;
 import dev.acitrace.grpc.RpcSemconv;
 import dev.acitrace.grpc.internal.MethodInfo;
-import dev.acitrace.grpc.internal.TracingSettings;
+import dev.acitrace.grpc.internal.RpcInstrumenter;
+import dev.acitrace.grpc.internal.TracedCall;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -13,29 +14,26 @@ import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.baggage.BaggageBuilder;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Set;
 
-/** Starts a SERVER span per call; see {@link TracingServerCall}. */
+/** Starts a SERVER span per call on the {@link TracedCall} lifecycle; see {@link TracingServerCall}. */
 final class TracingServerInterceptor implements ServerInterceptor {
 
   static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey(BaggageKeys.REQUEST_ID);
 
-  private final TracingSettings settings;
+  private final RpcInstrumenter instrumenter;
   private final RequestIdServerInterceptor requestIds;
   /** Baggage keys kept from untrusted callers, or null when this is not a public endpoint. */
   private final Set<String> publicBaggage;
 
-  TracingServerInterceptor(TracingSettings settings, RequestIdServerInterceptor requestIds,
+  TracingServerInterceptor(RpcInstrumenter instrumenter, RequestIdServerInterceptor requestIds,
       Set<String> publicBaggage) {
-    this.settings = settings;
+    this.instrumenter = instrumenter;
     this.requestIds = requestIds;
     this.publicBaggage = publicBaggage;
   }
@@ -43,13 +41,13 @@ final class TracingServerInterceptor implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    MethodInfo info = settings.method(call.getMethodDescriptor());
+    MethodInfo info = instrumenter.method(call.getMethodDescriptor());
     if (!info.traced()) {
       return next.startCall(call, headers);
     }
     // A malformed header yields the root context: a new trace, never a failed call.
-    Context base = TracingSettings.serverBase();
-    Context parent = settings.extract(base, headers);
+    Context base = RpcInstrumenter.serverBase();
+    Context parent = instrumenter.extract(base, headers);
     SpanContext link = null;
     if (publicBaggage != null) {
       link = Span.fromContext(parent).getSpanContext();
@@ -64,49 +62,18 @@ final class TracingServerInterceptor implements ServerInterceptor {
         parent = parent.with(RequestIdBaggage.with(baggage, requestId));
       }
     }
-    SpanBuilder spanBuilder = settings.tracer().spanBuilder(info.spanName())
-        .setParent(parent)
-        .setSpanKind(SpanKind.SERVER);
-    if (link != null && link.isValid()) {
-      spanBuilder.addLink(link);
-    }
-    boolean forSampler = settings.samplingAttributes();
-    if (forSampler) {
-      spanBuilder.setAllAttributes(info.attributes());
-    }
-    Span span = spanBuilder.startSpan();
-    Context context = parent.with(span);
-    TracingServerCall<ReqT, RespT> tracingCall = new TracingServerCall<>(
-        call, settings, info, parent, span, headers, requestId,
-        requestIds == null ? null : requestIds.echoKey());
+    TracedCall traced = instrumenter.newCall(info, parent);
+    Span span = traced.startSpan(headers, link, null);
     if (span.isRecording()) {
-      tracingCall.startNanos = System.nanoTime();
-      if (!forSampler) {
-        info.spanAttributes().setOn(span);
-      }
       setPeer(span, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
       if (requestId != null) {
         span.setAttribute(REQUEST_ID, requestId);
       }
-      if (!settings.requestCapture().isEmpty()) {
-        settings.requestCapture().capture(headers, span);
-      }
-      settings.enrichStart(tracingCall, span);
+      traced.recordStart();
     }
-    ServerCall.Listener<ReqT> delegate;
-    Scope scope = context.makeCurrent();
-    io.grpc.Context grpcContext = ServerContexts.grpcContextFor(context);
-    io.grpc.Context previous = ServerContexts.attach(grpcContext);
-    try {
-      delegate = next.startCall(tracingCall, headers);
-    } catch (RuntimeException | Error e) {
-      tracingCall.failed(e);
-      throw e;
-    } finally {
-      ServerContexts.detach(grpcContext, previous);
-      scope.close();
-    }
-    return new TracingServerListener<>(delegate, tracingCall, context, grpcContext);
+    TracingServerCall<ReqT, RespT> tracingCall = new TracingServerCall<>(
+        call, traced, requestId, requestIds == null ? null : requestIds.echoKey());
+    return ContextListener.start(next, tracingCall, headers, traced.context(), tracingCall);
   }
 
   private static Context keepOnly(Context base, Baggage incoming, Set<String> kept) {

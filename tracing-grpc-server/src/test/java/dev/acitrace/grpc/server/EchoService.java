@@ -28,7 +28,8 @@ import java.util.function.Supplier;
  * A hand-built service with a String marshaller, one method per call type; what a call does depends on
  * its (first) request: {@code ok}, {@code fail} (NOT_FOUND), {@code internal} (INTERNAL with a cause),
  * {@code throw}, {@code hang} (never answers), {@code sleep} (answers after 300 ms), {@code relay} (calls
- * the downstream channel on the handler's thread) and {@code relay-thread} (on another thread, through
+ * the downstream channel on the handler's thread), {@code relay-root} (the same with {@code Context.root()} made
+ * current) and {@code relay-thread} (on another thread, through
  * {@code io.grpc.Context.currentContextExecutor}). Every handler records what context it ran in.
  */
 final class EchoService {
@@ -109,6 +110,14 @@ final class EchoService {
   private void answer(String request, StreamObserver<String> out) {
     if (request.equals("relay")) {
       out.onNext(relay());
+      out.onCompleted();
+      return;
+    }
+    if (request.equals("relay-root")) {
+      // A handler that starts a fresh trace on purpose for its outgoing call.
+      try (io.opentelemetry.context.Scope ignored = io.opentelemetry.context.Context.root().makeCurrent()) {
+        out.onNext(relay());
+      }
       out.onCompleted();
       return;
     }

@@ -355,6 +355,20 @@ class GrpcServerTracingTest {
   }
 
   @Test
+  void handlerMakesRootContextCurrent_itsOutgoingCallStartsAFreshTrace() throws Exception {
+    threeHop("relay-root", Baggage.builder().put("user.id", "dave").build());
+    List<SpanData> spans = telemetry.awaitSpans(5);
+    SpanData serverA = span(spans, SpanKind.SERVER, "test.A/Unary");
+    SpanData clientB = span(spans, SpanKind.CLIENT, "test.B/Unary");
+    SpanData serverB = span(spans, SpanKind.SERVER, "test.B/Unary");
+    assertThat(clientB).hasNoParent();
+    assertThat(clientB.getTraceId()).isNotEqualTo(serverA.getTraceId());
+    assertThat(serverB).hasParent(clientB);
+    // The explicit root context has no baggage either: B generates its own request id.
+    assertThat(serviceB.seen.get(0).baggage()).doesNotContainEntry("user.id", "dave");
+  }
+
+  @Test
   void threeHops_otherThreadViaGrpcContextExecutor_requestIdGeneratedAtAReachesB() throws Exception {
     threeHop("relay-thread", Baggage.builder().put("user.id", "bob").build());
     List<SpanData> spans = telemetry.awaitSpans(5);

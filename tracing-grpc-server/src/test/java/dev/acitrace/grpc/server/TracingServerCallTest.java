@@ -11,8 +11,9 @@ import dev.acitrace.api.spi.RpcResponseInfo;
 import dev.acitrace.grpc.RpcSemconv;
 import dev.acitrace.grpc.StatusRule;
 import dev.acitrace.grpc.internal.MethodInfo;
-import dev.acitrace.grpc.internal.TracingOptions;
-import dev.acitrace.grpc.internal.TracingSettings;
+import dev.acitrace.grpc.internal.RpcInstrumenter;
+import dev.acitrace.grpc.internal.TracedCall;
+import dev.acitrace.grpc.internal.TracingBuilder;
 import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -55,17 +56,35 @@ class TracingServerCallTest {
         seen.add(response.statusName() + " " + response.trailers().get("x-trailer"));
       }
     };
-    TracingOptions options = new TracingOptions(telemetry.sdk, StatusRule.SERVER_FAULTS);
-    options.config(TracingConfig.of(java.util.Map.of()));
-    options.enrichers(List.of(recording));
-    options.messageEvents(true);
-    TracingSettings settings = options.build(RpcSide.SERVER, "test");
-    MethodInfo info = settings.method(UNARY);
-    Span span = settings.tracer().spanBuilder(info.spanName()).startSpan();
+    RpcInstrumenter instrumenter = new TestBuilder(telemetry.sdk)
+        .config(TracingConfig.of(java.util.Map.of()))
+        .enrichers(List.of(recording))
+        .messageEvents(true)
+        .build();
+    MethodInfo info = instrumenter.method(UNARY);
+    Span span = instrumenter.tracer().spanBuilder(info.spanName()).startSpan();
     if (wrap != null) {
       span = wrap.apply(span);
     }
-    return new TracingServerCall<>(new NoopCall(), settings, info, Context.root(), span, new Metadata(), null, null);
+    TracedCall traced = instrumenter.newCall(info, Context.root());
+    traced.begin(span);
+    return new TracingServerCall<>(new NoopCall(), traced, null, null);
+  }
+
+  /** The shared builder core with nothing of either side's own. */
+  static final class TestBuilder extends TracingBuilder<TestBuilder> {
+    TestBuilder(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+      super(openTelemetry, StatusRule.SERVER_FAULTS);
+    }
+
+    @Override
+    protected TestBuilder self() {
+      return this;
+    }
+
+    RpcInstrumenter build() {
+      return instrumenter(RpcSide.SERVER, "test");
+    }
   }
 
   @Test

@@ -18,7 +18,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
-class TracingSettingsTest {
+class RpcInstrumenterTest {
 
   private static final MethodDescriptor.Marshaller<String> NONE = new MethodDescriptor.Marshaller<>() {
     @Override
@@ -34,14 +34,14 @@ class TracingSettingsTest {
 
   @Test
   void throwingMethodFilter_pastTheCacheBound_warnsRateLimitedNotPerCall() {
-    TracingOptions options = new TracingOptions(OpenTelemetry.noop(), StatusRule.SERVER_FAULTS);
-    options.config(TracingConfig.of(Map.of()));
-    options.enrichers(List.of());
-    options.methodFilter(method -> {
-      throw new IllegalStateException("filter broke");
-    });
-    TracingSettings settings = options.build(RpcSide.SERVER, "test");
-    Logger logger = Logger.getLogger(TracingSettings.class.getName());
+    RpcInstrumenter settings = new TestBuilder()
+        .config(TracingConfig.of(Map.of()))
+        .enrichers(List.of())
+        .methodFilter(method -> {
+          throw new IllegalStateException("filter broke");
+        })
+        .build();
+    Logger logger = Logger.getLogger(RpcInstrumenter.class.getName());
     List<LogRecord> warnings = new CopyOnWriteArrayList<>();
     Handler handler = new Handler() {
       @Override
@@ -74,5 +74,21 @@ class TracingSettingsTest {
       logger.removeHandler(handler);
     }
     assertThat(warnings).hasSizeLessThanOrEqualTo(1);
+  }
+
+  /** The shared builder core with nothing of either side's own. */
+  static final class TestBuilder extends TracingBuilder<TestBuilder> {
+    TestBuilder() {
+      super(OpenTelemetry.noop(), StatusRule.SERVER_FAULTS);
+    }
+
+    @Override
+    protected TestBuilder self() {
+      return this;
+    }
+
+    RpcInstrumenter build() {
+      return instrumenter(RpcSide.SERVER, "test");
+    }
   }
 }

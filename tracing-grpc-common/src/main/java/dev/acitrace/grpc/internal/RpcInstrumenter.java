@@ -4,7 +4,6 @@ import dev.acitrace.api.RpcMethod;
 import dev.acitrace.api.RpcSide;
 import dev.acitrace.api.spi.AttributeEnricher;
 import dev.acitrace.api.spi.RpcRequestInfo;
-import dev.acitrace.api.spi.RpcResponseInfo;
 import dev.acitrace.api.spi.SpanNamer;
 import dev.acitrace.grpc.GrpcMetadata;
 import dev.acitrace.grpc.RpcMethods;
@@ -17,6 +16,7 @@ import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
@@ -31,12 +31,16 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Everything an interceptor resolved at build time, plus the per-method cache and the span-finishing logic
- * both sides share. Immutable apart from the cache; safe for concurrent use.
+ * The call-tracing lifecycle both interceptors run on (after OpenTelemetry instrumentation's
+ * {@code Instrumenter}): what was resolved at build time (tracer, propagator, namer, enrichers, status rule,
+ * hooks), the per-method cache, and the steps of a call, which a {@link TracedCall} walks through: start
+ * ({@link #newCall}, {@link TracedCall#startSpan}), messages, end (status mapped by this side's rule, once).
+ * The client call and the server listener are thin adapters of grpc-java's types onto it. Immutable apart
+ * from the cache; safe for concurrent use. Not for public use.
  */
-public final class TracingSettings {
+public final class RpcInstrumenter {
 
-  private static final Logger logger = Logger.getLogger(TracingSettings.class.getName());
+  private static final Logger logger = Logger.getLogger(RpcInstrumenter.class.getName());
 
   /**
    * Bound of the per-method cache. Registered services have far fewer methods; the bound matters when a
@@ -47,26 +51,30 @@ public final class TracingSettings {
   private static final Attributes SENT = Attributes.of(RpcSemconv.MESSAGE_TYPE, "SENT");
   private static final Attributes RECEIVED = Attributes.of(RpcSemconv.MESSAGE_TYPE, "RECEIVED");
 
-  private final Tracer tracer;
+  final Tracer tracer;
   private final TextMapPropagator propagator;
-  private final RpcSide side;
+  final RpcSide side;
   private final SpanNamer spanNamer;
   private final Predicate<RpcMethod> methodFilter;
   private final AttributeEnricher[] enrichers;
   private final StatusRule statusRule;
   private final boolean[] errorByCode;
-  private final boolean messageEvents;
+  final boolean messageEvents;
   private final boolean samplingAttributes;
-  private final MetadataCapture requestCapture;
-  private final MetadataCapture responseCapture;
+  final MetadataCapture requestCapture;
+  final MetadataCapture responseCapture;
   private final RpcSemconv.Mode mode;
+  final SpanKind spanKind;
+  /** The end-of-call hook, or null: then nothing is timed or counted for it. */
+  final CallListener callListener;
+  private final AttemptTracing attemptTracing;
   private final ConcurrentMap<String, MethodInfo> methods = new ConcurrentHashMap<>();
   private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARNING_INTERVAL_NANOS);
 
-  TracingSettings(Tracer tracer, TextMapPropagator propagator, RpcSide side, SpanNamer spanNamer,
+  RpcInstrumenter(Tracer tracer, TextMapPropagator propagator, RpcSide side, SpanNamer spanNamer,
       Predicate<RpcMethod> methodFilter, List<AttributeEnricher> enrichers, StatusRule statusRule,
       boolean messageEvents, boolean samplingAttributes, MetadataCapture requestCapture, MetadataCapture responseCapture,
-      RpcSemconv.Mode mode) {
+      RpcSemconv.Mode mode, CallListener callListener, AttemptTracing attemptTracing) {
     this.tracer = tracer;
     this.propagator = propagator;
     this.side = side;
@@ -79,6 +87,9 @@ public final class TracingSettings {
     this.requestCapture = requestCapture;
     this.responseCapture = responseCapture;
     this.mode = mode;
+    this.spanKind = side == RpcSide.CLIENT ? SpanKind.CLIENT : SpanKind.SERVER;
+    this.callListener = callListener;
+    this.attemptTracing = attemptTracing;
     // The propagator's own header names are known and few: cache their keys now, so that extraction
     // (whose getter never caches the names callers send) finds them without building a key per call.
     GrpcMetadata.cacheKeys(propagator.fields());
@@ -98,29 +109,17 @@ public final class TracingSettings {
     return tracer;
   }
 
-  /** The propagator, resolved once from the OpenTelemetry instance. */
-  public TextMapPropagator propagator() {
-    return propagator;
+  /**
+   * A call of {@code info}'s method in {@code parent} (the caller's context on a client, the extracted one on
+   * a server); its span starts with {@link TracedCall#startSpan}.
+   */
+  public TracedCall newCall(MethodInfo info, Context parent) {
+    return new TracedCall(this, info, parent);
   }
 
-  /** The side these settings trace. */
-  public RpcSide side() {
-    return side;
-  }
-
-  /** The status rule. */
-  public StatusRule statusRule() {
-    return statusRule;
-  }
-
-  /** The semantic-convention generation(s) written. */
-  public RpcSemconv.Mode semconvMode() {
-    return mode;
-  }
-
-  /** Whether message events are on. */
-  public boolean messageEvents() {
-    return messageEvents;
+  /** The per-attempt tracing hook (clients), or {@code null}. */
+  public AttemptTracing attemptTracing() {
+    return attemptTracing;
   }
 
   /**
@@ -129,21 +128,6 @@ public final class TracingSettings {
    */
   public boolean samplingAttributes() {
     return samplingAttributes;
-  }
-
-  /** The request metadata capture. */
-  public MetadataCapture requestCapture() {
-    return requestCapture;
-  }
-
-  /** The response metadata capture. */
-  public MetadataCapture responseCapture() {
-    return responseCapture;
-  }
-
-  /** Whether any enricher is configured. */
-  public boolean hasEnrichers() {
-    return enrichers.length > 0;
   }
 
   /** The cached description of {@code descriptor}'s method. */
@@ -274,22 +258,15 @@ public final class TracingSettings {
   }
 
   /**
-   * Records the outcome and ends {@code span}. Attribute work happens only when the span records. The
-   * span is ended whatever that work throws; a {@link RuntimeException} from it (an exception whose
-   * {@code toString()} throws, met by {@code recordException}) is logged, not thrown, so the caller's
+   * Records the outcome of {@code call} on its span and ends it. Attribute work happens only when the span
+   * records. The span is ended whatever that work throws; a {@link RuntimeException} from it (an exception
+   * whose {@code toString()} throws, met by {@code recordException}) is logged, not thrown, so the caller's
    * callback still runs. Only {@link Span#end()} itself (a span processor) can throw out of here.
-   *
-   * @param startNanos {@link System#nanoTime()} at start; ignored when the span does not record
-   * @param error the exception to record as an event, or {@code null}
-   * @param trailers the response trailers for metadata capture, or {@code null}
-   * @param request what enrichers see of the request
-   * @param response what enrichers see of the response
    */
-  public void finish(Span span, long startNanos, Status.Code code, String description, Throwable error,
-      Metadata trailers, RpcRequestInfo request, RpcResponseInfo response) {
+  void finish(TracedCall call, Span span) {
     try {
       if (span.isRecording()) {
-        record(span, startNanos, code, description, error, trailers, request, response);
+        record(call, span);
       }
     } catch (RuntimeException e) {
       logRateLimited("recording the outcome of a " + side + " span failed; the span ends without it", e);
@@ -298,38 +275,49 @@ public final class TracingSettings {
     }
   }
 
-  private void record(Span span, long startNanos, Status.Code code, String description, Throwable error,
-      Metadata trailers, RpcRequestInfo request, RpcResponseInfo response) {
+  private void record(TracedCall call, Span span) {
+    Status.Code code = call.code();
     if (mode.emitOld()) {
       span.setAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, code.value());
     }
     if (mode.emitNew()) {
       span.setAttribute(RpcSemconv.RPC_RESPONSE_STATUS_CODE, code.name());
     }
-    span.setAttribute(RpcSemconv.RPC_GRPC_DURATION_MS,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+    span.setAttribute(RpcSemconv.RPC_GRPC_DURATION_MS, TimeUnit.NANOSECONDS.toMillis(call.durationNanos()));
     if (isError(code)) {
       if (mode.emitNew()) {
         span.setAttribute(RpcSemconv.ERROR_TYPE, code.name());
       }
+      String description = call.statusDescription();
       if (description != null) {
         span.setStatus(StatusCode.ERROR, description);
       } else {
         span.setStatus(StatusCode.ERROR);
       }
     }
+    Throwable error = call.error();
     if (error != null) {
       span.recordException(error);
     }
+    Metadata trailers = call.trailersOrNull();
     if (trailers != null && !responseCapture.isEmpty()) {
       responseCapture.capture(trailers, span);
     }
     for (AttributeEnricher enricher : enrichers) {
       try {
-        enricher.onEnd(request, response, span);
+        enricher.onEnd(call, call, span);
       } catch (Throwable e) {
         enricherFailed(enricher, "onEnd", e);
       }
+    }
+  }
+
+  /** Tells the end-of-call listener; what it throws is logged, never thrown. */
+  void notifyListener(TracedCall call) {
+    try {
+      call.notify(callListener);
+    } catch (RuntimeException e) {
+      logRateLimited("call listener " + callListener + " failed; the call is unaffected", e);
     }
   }
 
@@ -360,7 +348,7 @@ public final class TracingSettings {
   }
 
   /** Logs a failure of a user-supplied part: at WARNING at most once a minute, at FINE otherwise. */
-  private void logRateLimited(String message, Throwable e) {
+  void logRateLimited(String message, Throwable e) {
     long now = System.nanoTime();
     long last = lastWarning.get();
     Level level = now - last >= WARNING_INTERVAL_NANOS && lastWarning.compareAndSet(last, now)

@@ -1,0 +1,154 @@
+package dev.acitrace.bench;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The least any tracing library must do per call, and nothing more: the client injects the current
+ * context (a span context and the call's baggage) with OpenTelemetry's W3C {@code traceparent} and
+ * {@code baggage} propagators, the server extracts them and makes the result current around the handler's
+ * callbacks. No spans, no ids generated, no attributes, no interceptor of acitrace's: a floor for what an
+ * unsampled traced call can cost. Metadata keys are built once, as any careful library would.
+ */
+final class PropagateOnlyTracing implements GrpcTracingVariant {
+
+  /** The span context the client propagates: constant, so no id generation is counted. */
+  private static final Span PARENT =
+      Span.wrap(
+          SpanContext.create(
+              "4bf92f3577b34da6a3ce929d0e0e4736",
+              "00f067aa0ba902b7",
+              TraceFlags.getDefault(),
+              TraceState.getDefault()));
+
+  private static final TextMapPropagator PROPAGATORS = W3C_PROPAGATORS;
+  private static final Map<String, Metadata.Key<String>> KEYS = new HashMap<>();
+
+  static {
+    for (String field : PROPAGATORS.fields()) {
+      KEYS.put(field, Metadata.Key.of(field, Metadata.ASCII_STRING_MARSHALLER));
+    }
+  }
+
+  private static final TextMapSetter<Metadata> SETTER =
+      (carrier, key, value) -> {
+        Metadata.Key<String> k = KEYS.get(key);
+        if (carrier != null && k != null) {
+          carrier.put(k, value);
+        }
+      };
+
+  private static final TextMapGetter<Metadata> GETTER =
+      new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Metadata carrier) {
+          return carrier.keys();
+        }
+
+        @Override
+        public String get(Metadata carrier, String key) {
+          Metadata.Key<String> k = KEYS.get(key);
+          return carrier == null || k == null ? null : carrier.get(k);
+        }
+      };
+
+  @Override
+  public boolean traced() {
+    return false; // no SDK: nothing here starts a span
+  }
+
+  @Override
+  public void instrumentServer(ServerBuilder<?> server, OpenTelemetry openTelemetry) {
+    server.intercept(new Extracting());
+  }
+
+  @Override
+  public void instrumentChannel(ManagedChannelBuilder<?> channel, OpenTelemetry openTelemetry) {
+    channel.intercept(new Injecting());
+  }
+
+  private static final class Injecting implements ClientInterceptor {
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions callOptions, Channel next) {
+      return new SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {
+        @Override
+        public void start(Listener<R> responseListener, Metadata headers) {
+          PROPAGATORS.inject(Context.current().with(PARENT), headers, SETTER);
+          super.start(responseListener, headers);
+        }
+      };
+    }
+  }
+
+  private static final class Extracting implements ServerInterceptor {
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+      Context context = PROPAGATORS.extract(Context.root(), headers, GETTER);
+      ServerCall.Listener<Q> delegate;
+      try (Scope ignored = context.makeCurrent()) {
+        delegate = next.startCall(call, headers);
+      }
+      return new SimpleForwardingServerCallListener<>(delegate) {
+        @Override
+        public void onMessage(Q message) {
+          try (Scope ignored = context.makeCurrent()) {
+            super.onMessage(message);
+          }
+        }
+
+        @Override
+        public void onHalfClose() {
+          try (Scope ignored = context.makeCurrent()) {
+            super.onHalfClose();
+          }
+        }
+
+        @Override
+        public void onCancel() {
+          try (Scope ignored = context.makeCurrent()) {
+            super.onCancel();
+          }
+        }
+
+        @Override
+        public void onComplete() {
+          try (Scope ignored = context.makeCurrent()) {
+            super.onComplete();
+          }
+        }
+
+        @Override
+        public void onReady() {
+          try (Scope ignored = context.makeCurrent()) {
+            super.onReady();
+          }
+        }
+      };
+    }
+  }
+}

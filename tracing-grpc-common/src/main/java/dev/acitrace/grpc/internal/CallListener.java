@@ -1,0 +1,35 @@
+package dev.acitrace.grpc.internal;
+
+import dev.acitrace.api.RpcMethod;
+import dev.acitrace.api.RpcSide;
+import io.grpc.Status;
+import io.opentelemetry.context.Context;
+
+/**
+ * Told of the end of every traced call, sampled or not: where RPC metrics hang (OpenTelemetry's
+ * instrumentation has an {@code OperationListener} in the same place). Called once per call, after the
+ * span ended, on the thread that ended it, before the application hears of the end (client
+ * {@code onClose}, server {@code onComplete}/{@code onCancel}). Everything comes as arguments, so a call
+ * costs no extra object. Must be thread-safe and should not throw (what it throws is logged rate-limited
+ * and swallowed). Not for public use.
+ */
+@FunctionalInterface
+public interface CallListener {
+
+  /**
+   * The call has ended.
+   *
+   * @param method the called method
+   * @param side client or server
+   * @param code the status code the call ended with, by the side's view (see docs/tracing-grpc.md)
+   * @param durationNanos from span start to end
+   * @param requestMessages request messages: sent on a client, received on a server
+   * @param responseMessages response messages: received on a client, sent on a server
+   * @param requestBytes request bytes reported with {@link TracedCall#addRequestBytes}, or -1 when unknown
+   * @param responseBytes response bytes reported with {@link TracedCall#addResponseBytes}, or -1 when unknown
+   * @param parentContext the context the span was started in (client: the caller's; server: extracted),
+   *     e.g. for exemplars
+   */
+  void onCallEnd(RpcMethod method, RpcSide side, Status.Code code, long durationNanos, long requestMessages,
+      long responseMessages, long requestBytes, long responseBytes, Context parentContext);
+}

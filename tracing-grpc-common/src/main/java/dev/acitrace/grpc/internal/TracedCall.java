@@ -1,0 +1,261 @@
+package dev.acitrace.grpc.internal;
+
+import dev.acitrace.api.MetadataView;
+import dev.acitrace.api.RpcMethod;
+import dev.acitrace.api.RpcSide;
+import dev.acitrace.api.spi.RpcRequestInfo;
+import dev.acitrace.api.spi.RpcResponseInfo;
+import dev.acitrace.grpc.GrpcMetadata;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Context;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
+/**
+ * One traced call, client or server, from span start to its single end: the lifecycle the client call and
+ * the server listener adapt grpc-java's callbacks onto. Created by {@link RpcInstrumenter#newCall}; then
+ * {@link #startSpan}, (for recording spans, side attributes and) {@link #recordStart}, {@link #messageSent} /
+ * {@link #messageReceived} per message, and {@link #end} once, which records the status by the side's rule,
+ * ends the span and tells the {@link CallListener}. Also what enrichers and the listener see of the call,
+ * so they cost no extra objects.
+ *
+ * <p>Callbacks of one call are serialized by gRPC; only {@link #end} may race (cancel against complete), and
+ * an atomic guard lets exactly one through. Not for public use.
+ */
+public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
+
+  private static final AtomicIntegerFieldUpdater<TracedCall> ENDED =
+      AtomicIntegerFieldUpdater.newUpdater(TracedCall.class, "ended");
+
+  private final RpcInstrumenter instrumenter;
+  private final MethodInfo info;
+  private final Context parent;
+  private Span span = Span.getInvalid();
+  private Context context;
+  private Metadata requestHeaders;
+  /**
+   * {@link System#nanoTime()} at start, taken only when the span records or a listener listens; replaced by
+   * the duration at the end (one field for both: a call object is allocated per call).
+   */
+  private long nanos;
+  private volatile int ended;
+  private long sent;
+  private long received;
+  private long requestBytes = -1;
+  private long responseBytes = -1;
+  private Status.Code code;
+  private String description;
+  private Throwable error;
+  private Metadata trailers;
+
+  TracedCall(RpcInstrumenter instrumenter, MethodInfo info, Context parent) {
+    this.instrumenter = instrumenter;
+    this.info = info;
+    this.parent = parent;
+    this.context = parent;
+  }
+
+  /**
+   * Starts the span in the parent context and returns it; for recording spans sets the method's constant
+   * attributes. With sampling attributes on, those and {@code samplerAttributes} (may be null) go to the
+   * span builder instead, where samplers see them.
+   *
+   * @param requestHeaders the request headers (client: the ones to inject into)
+   * @param link a span context to link to, or null
+   */
+  public Span startSpan(Metadata requestHeaders, SpanContext link, FlatAttributes samplerAttributes) {
+    this.requestHeaders = requestHeaders;
+    SpanBuilder builder = instrumenter.tracer.spanBuilder(info.spanName())
+        .setParent(parent)
+        .setSpanKind(instrumenter.spanKind);
+    if (link != null && link.isValid()) {
+      builder.addLink(link);
+    }
+    boolean forSampler = instrumenter.samplingAttributes();
+    if (forSampler) {
+      builder.setAllAttributes(info.attributes());
+      if (samplerAttributes != null) {
+        builder.setAllAttributes(samplerAttributes.attributes());
+      }
+    }
+    Span started = builder.startSpan();
+    begin(started);
+    if (!forSampler && started.isRecording()) {
+      info.spanAttributes().setOn(started);
+    }
+    return started;
+  }
+
+  /**
+   * Takes {@code started} as the call's span: what {@link #startSpan} does after starting it; public for
+   * tests that need a span of their own making.
+   */
+  public void begin(Span started) {
+    span = started;
+    context = parent.with(started);
+    if (started.isRecording() || instrumenter.callListener != null) {
+      nanos = System.nanoTime();
+    }
+  }
+
+  /** Captures request metadata and runs the enrichers' {@code onStart}; call only for recording spans. */
+  public void recordStart() {
+    MetadataCapture capture = instrumenter.requestCapture;
+    if (!capture.isEmpty() && requestHeaders != null) {
+      capture.capture(requestHeaders, span);
+    }
+    instrumenter.enrichStart(this, span);
+  }
+
+  /** Captures allowlisted response headers on a recording span. */
+  public void responseHeaders(Metadata headers) {
+    MetadataCapture capture = instrumenter.responseCapture;
+    if (!capture.isEmpty() && span.isRecording()) {
+      capture.capture(headers, span);
+    }
+  }
+
+  /** Counts a message sent; adds its event when enabled, the span records and has not ended. */
+  public void messageSent() {
+    long id = ++sent;
+    if (instrumenter.messageEvents && ended == 0) {
+      instrumenter.messageEvent(span, true, id);
+    }
+  }
+
+  /** Counts a message received; adds its event when enabled, the span records and has not ended. */
+  public void messageReceived() {
+    long id = ++received;
+    if (instrumenter.messageEvents && ended == 0) {
+      instrumenter.messageEvent(span, false, id);
+    }
+  }
+
+  /**
+   * Adds request bytes seen (e.g. by a stream tracer), for the {@link CallListener}. Not synchronized:
+   * report from one thread at a time and before the call ends (e.g. from the tracer's {@code streamClosed}).
+   */
+  public void addRequestBytes(long bytes) {
+    requestBytes = requestBytes < 0 ? bytes : requestBytes + bytes;
+  }
+
+  /** Adds response bytes seen (e.g. by a stream tracer), for the {@link CallListener}; as {@link #addRequestBytes}. */
+  public void addResponseBytes(long bytes) {
+    responseBytes = responseBytes < 0 ? bytes : responseBytes + bytes;
+  }
+
+  /**
+   * Ends the call once: records {@code status} by the side's rule (attribute work only for recording
+   * spans), ends the span, then tells the {@link CallListener}. Later calls do nothing and return false.
+   * Only {@link Span#end()} (a span processor) can throw out of here, after the listener was told.
+   *
+   * @param statusDescription the description to record, or null
+   * @param thrown the exception to record, or null
+   * @param endTrailers the response trailers (capture, enrichers), or null when there are none
+   */
+  public boolean end(Status.Code status, String statusDescription, Throwable thrown, Metadata endTrailers) {
+    if (!ENDED.compareAndSet(this, 0, 1)) {
+      return false;
+    }
+    code = status;
+    description = statusDescription;
+    error = thrown;
+    trailers = endTrailers;
+    CallListener listener = instrumenter.callListener;
+    if (nanos != 0) {
+      nanos = System.nanoTime() - nanos;
+    }
+    try {
+      instrumenter.finish(this, span);
+    } finally {
+      if (listener != null) {
+        instrumenter.notifyListener(this);
+      }
+    }
+    return true;
+  }
+
+  /** The call's span (invalid before {@link #startSpan}). */
+  public Span span() {
+    return span;
+  }
+
+  /** The parent context with the call's span: current while the call runs on its own behalf. */
+  public Context context() {
+    return context;
+  }
+
+  /** Tells {@code listener} how the call ended. */
+  void notify(CallListener listener) {
+    boolean client = side() == RpcSide.CLIENT;
+    listener.onCallEnd(info.method(), side(), code, nanos, client ? sent : received, client ? received : sent,
+        requestBytes, responseBytes, parent);
+  }
+
+  /** The duration in nanoseconds, once ended; 0 when neither the span recorded nor a listener listened. */
+  long durationNanos() {
+    return nanos;
+  }
+
+  /** The status code the call ended with; {@code UNKNOWN} before it ended. */
+  Status.Code code() {
+    return code == null ? Status.Code.UNKNOWN : code;
+  }
+
+  /** The trailers the call ended with, or null. */
+  Metadata trailersOrNull() {
+    return trailers;
+  }
+
+  // RpcRequestInfo
+
+  @Override
+  public RpcMethod method() {
+    return info.method();
+  }
+
+  @Override
+  public RpcSide side() {
+    return instrumenter.side;
+  }
+
+  @Override
+  public Context parentContext() {
+    return parent;
+  }
+
+  @Override
+  public MetadataView requestMetadata() {
+    return GrpcMetadata.view(requestHeaders);
+  }
+
+  // RpcResponseInfo
+
+  @Override
+  public int statusCode() {
+    return code().value();
+  }
+
+  @Override
+  public String statusName() {
+    return code().name();
+  }
+
+  @Override
+  public String statusDescription() {
+    return description;
+  }
+
+  @Override
+  public Throwable error() {
+    return error;
+  }
+
+  @Override
+  public MetadataView trailers() {
+    return GrpcMetadata.view(trailers);
+  }
+}
