@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -81,6 +82,7 @@ public final class DirectorySnapshotter implements Snapshotter {
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final Clock clock;
+  private final Layout layout;
   private final KeyLocks keyLocks = new KeyLocks();
   private final Object metadataLock = new Object();
   /** Ids of directories being created, not yet in the metadata; cleanup must leave them alone. */
@@ -91,8 +93,9 @@ public final class DirectorySnapshotter implements Snapshotter {
   private volatile boolean closed;
 
   private DirectorySnapshotter(Path root, MetadataFile metadata, FileChannel lockChannel, FileLock lock,
-      State state, Clock clock) {
+      State state, Clock clock, Layout layout) {
     this.root = root;
+    this.layout = layout;
     this.snapshots = root.resolve("snapshots");
     this.metadata = metadata;
     this.lockChannel = lockChannel;
@@ -114,6 +117,10 @@ public final class DirectorySnapshotter implements Snapshotter {
   }
 
   static DirectorySnapshotter open(Path root, Clock clock) throws IOException {
+    return open(root, clock, Layout.COPY);
+  }
+
+  static DirectorySnapshotter open(Path root, Clock clock, Layout layout) throws IOException {
     requireNonNull(root, "root");
     requireNonNull(clock, "clock");
     Path absolute = root.toAbsolutePath().normalize();
@@ -142,7 +149,7 @@ public final class DirectorySnapshotter implements Snapshotter {
       State state = State.from(metadata.read(), highestDirectoryId(absolute.resolve("snapshots")));
       // prove the root writable now rather than on the first request
       metadata.write(state.toStore());
-      return new DirectorySnapshotter(absolute, metadata, channel, fileLock, state, clock);
+      return new DirectorySnapshotter(absolute, metadata, channel, fileLock, state, clock, layout);
     } catch (IOException | RuntimeException e) {
       fileLock.release();
       channel.close();
@@ -212,7 +219,7 @@ public final class DirectorySnapshotter implements Snapshotter {
       if (entry.info().kind() == Kind.COMMITTED) {
         return entry.usage();
       }
-      return Trees.measure(directory(entry.id()));
+      return Trees.measure(layout.content(directory(entry.id())));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot measure snapshot " + key, e);
     }
@@ -262,9 +269,7 @@ public final class DirectorySnapshotter implements Snapshotter {
       Path directory = directory(id);
       try {
         Files.createDirectory(directory);
-        if (parentEntry != null) {
-          Trees.copyContent(directory(parentEntry.id()), directory);
-        }
+        layout.populate(directory, parentEntry == null ? null : directory(parentEntry.id()), kind);
         // The new directory's entry in snapshots/ must be on disk before metadata that names it.
         MetadataFile.syncDirectory(directory.getParent());
         Instant now = now();
@@ -311,7 +316,7 @@ public final class DirectorySnapshotter implements Snapshotter {
       }
       Usage usage;
       try {
-        usage = Trees.measure(directory(active.id()));
+        usage = Trees.measure(layout.content(directory(active.id())));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot measure snapshot " + key, e);
       }
@@ -411,11 +416,24 @@ public final class DirectorySnapshotter implements Snapshotter {
 
   private List<Mount> mountsOf(Entry entry) {
     return switch (entry.info().kind()) {
-      case ACTIVE -> List.of(Mount.bind(directory(entry.id()).toString(), false));
-      case VIEW -> List.of(Mount.bind(directory(entry.id()).toString(), true));
+      case ACTIVE, VIEW -> layout.mounts(entry.info().kind(), directory(entry.id()), parentDirectories(entry));
       default -> throw new FailedPreconditionException("snapshot " + entry.info().name() + " is "
           + entry.info().kind().label() + ": only active snapshots and views have mounts");
     };
+  }
+
+  /** The directories of an entry's parent, grandparent, ... nearest first (for layouts that stack them). */
+  private List<Path> parentDirectories(Entry entry) {
+    if (!layout.needsParents()) {
+      return List.of();
+    }
+    List<Path> parents = new ArrayList<>();
+    Map<String, Entry> entries = state.entries();
+    for (Entry p = entries.get(entry.info().parent()); p != null && parents.size() <= entries.size();
+        p = entries.get(p.info().parent())) {
+      parents.add(directory(p.id()));
+    }
+    return parents;
   }
 
   private long allocateId() {

@@ -54,7 +54,8 @@ public final class Main {
   static final int TRACING_CONFIG = 5;
 
   static final String USAGE_TEXT = String.join("\n",
-      "usage: snapshotter serve --root DIR (--socket PATH | --tcp HOST:PORT)... [--tcp-allow-remote]",
+      "usage: snapshotter serve --root DIR [--backend overlay|directory] (--socket PATH | --tcp HOST:PORT)...",
+      "                         [--tcp-allow-remote]",
       "       snapshotter serve --upstream ADDRESS (--socket PATH | --tcp HOST:PORT)... [--tcp-allow-remote]",
       "       snapshotter demo",
       "",
@@ -62,6 +63,9 @@ public final class Main {
       "          socket (for containerd's [proxy_plugins]) and/or a TCP address (local testing); traced.",
       "          The TCP listener is plaintext and unauthenticated: HOST must be a loopback address",
       "          unless --tcp-allow-remote is given",
+      "          --backend: overlay (layers stacked at mount time, containerd's overlayfs layout) or",
+      "          directory (copies); default: the root's, for a new root overlay where the kernel lets us",
+      "          mount it, else directory.",
       "          With --upstream: a tracing proxy in front of the snapshotter at ADDRESS",
       "          (unix:///path.sock or host:port), which serves every call; no --root",
       "  demo    start the service on a temporary root, drive prepare, mounts, commit, view, stat, usage,",
@@ -113,7 +117,7 @@ public final class Main {
 
   // ---------------------------------------------------------------------------------------------- serve
 
-  record ServeOptions(Path root, Path socket, String tcpHost, int tcpPort, String upstream) {
+  record ServeOptions(Path root, Path socket, String tcpHost, int tcpPort, String upstream, String backend) {
     static ServeOptions parse(List<String> args) throws UsageException {
       Path root = null;
       Path socket = null;
@@ -121,6 +125,7 @@ public final class Main {
       int port = -1;
       boolean allowRemote = false;
       String upstream = null;
+      String backend = null;
       for (int i = 0; i < args.size(); i++) {
         String flag = args.get(i);
         if (flag.equals("--tcp-allow-remote")) {
@@ -135,6 +140,7 @@ public final class Main {
           case "--root" -> root = Path.of(value);
           case "--socket" -> socket = Path.of(value);
           case "--upstream" -> upstream = ProxyLauncher.checkAddress(value);
+          case "--backend" -> backend = Backends.check(value);
           case "--tcp" -> {
             int colon = value.lastIndexOf(':');
             if (colon <= 0) {
@@ -159,6 +165,9 @@ public final class Main {
       if (root != null && upstream != null) {
         throw new UsageException("--root and --upstream exclude each other: the upstream keeps the snapshots");
       }
+      if (backend != null && upstream != null) {
+        throw new UsageException("--backend and --upstream exclude each other: the upstream keeps the snapshots");
+      }
       if (socket == null && host == null) {
         throw new UsageException("serve needs --socket PATH and/or --tcp HOST:PORT");
       }
@@ -167,7 +176,7 @@ public final class Main {
             + " plaintext and unauthenticated, so anyone who can reach it can read and delete snapshots;"
             + " use --socket, a loopback address, or add --tcp-allow-remote if you really mean it");
       }
-      return new ServeOptions(root, socket, host, port, upstream);
+      return new ServeOptions(root, socket, host, port, upstream, backend);
     }
 
     /** True if every address the host names is a loopback address (an unresolvable host is not). */
@@ -189,9 +198,9 @@ public final class Main {
     if (options.upstream() != null) {
       return ProxyLauncher.serve(options, out, err, stop);
     }
-    DirectorySnapshotter directory;
+    Snapshotter directory;
     try {
-      directory = DirectorySnapshotter.open(options.root());
+      directory = Backends.open(options.root().toAbsolutePath().normalize(), options.backend(), err);
     } catch (IOException | RuntimeException e) {
       err.println("snapshotter: cannot use root " + options.root() + ": " + describe(e));
       return ROOT_UNUSABLE;
@@ -235,7 +244,8 @@ public final class Main {
     StringBuilder where = new StringBuilder();
     server.unixSocket().ifPresent(s -> where.append(" unix://").append(s));
     server.tcpAddress().ifPresent(a -> where.append(" tcp://").append(a.getHostString()).append(':').append(a.getPort()));
-    out.println("snapshotter: serving " + directory.root() + " on" + where
+    out.println("snapshotter: serving " + options.root().toAbsolutePath().normalize() + " ("
+        + Backends.name(directory) + " backend) on" + where
         + (tracing.destination() == null ? "" : ", spans to " + tracing.destination()));
     out.flush();
     try {
