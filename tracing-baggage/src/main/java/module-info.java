@@ -19,8 +19,8 @@ module dev.acitrace.baggage {
   exports dev.acitrace.baggage;
 
   provides dev.acitrace.api.spi.BaggageCodecProvider with
-      dev.acitrace.baggage.W3CBaggageCodecProvider,
-      dev.acitrace.baggage.PrefixedBaggageCodecProvider;
+      dev.acitrace.baggage.internal.W3CBaggageCodecProvider,
+      dev.acitrace.baggage.internal.PrefixedBaggageCodecProvider;
   provides dev.acitrace.api.spi.AttributeEnricherProvider with
-      dev.acitrace.baggage.BaggageAttributeEnricherProvider;
+      dev.acitrace.baggage.internal.BaggageAttributeEnricherProvider;
 }

@@ -84,7 +84,7 @@ final class ApiListing {
         continue;
       }
       types++;
-      blocks.add(describe(type));
+      blocks.add(describe(type, packages));
     }
     blocks.sort(null);
     StringBuilder out = new StringBuilder();
@@ -148,9 +148,20 @@ final class ApiListing {
     return (Modifier.isPublic(mods) || Modifier.isProtected(mods)) && isApi(enclosing);
   }
 
-  private static String describe(Class<?> type) {
+  private static String describe(Class<?> type, Set<String> exported) {
     StringBuilder block = new StringBuilder(header(type)).append('\n');
     TreeSet<String> members = new TreeSet<>();
+    // public methods a type inherits from a superclass users cannot see (e.g. a builder base in an internal
+    // package) are part of this type's API: list them as inherited
+    for (Class<?> s = type.getSuperclass(); s != null && s != Object.class; s = s.getSuperclass()) {
+      if (s.getPackageName().startsWith(PREFIX) && !exported.contains(s.getPackageName())) {
+        for (Method m : s.getDeclaredMethods()) {
+          if (visible(m.getModifiers()) && !m.isSynthetic() && !m.isBridge()) {
+            members.add("(inherited) " + m.toGenericString());
+          }
+        }
+      }
+    }
     for (Constructor<?> c : type.getDeclaredConstructors()) {
       if (visible(c.getModifiers()) && !c.isSynthetic() && !type.isEnum()) {
         members.add(c.toGenericString());

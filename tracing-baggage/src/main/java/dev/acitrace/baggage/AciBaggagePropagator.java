@@ -2,8 +2,8 @@ package dev.acitrace.baggage;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.acitrace.api.Providers;
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.internal.Providers;
 import dev.acitrace.api.spi.BaggageCodec;
 import dev.acitrace.api.spi.BaggageCodecProvider;
 import io.opentelemetry.api.baggage.Baggage;

@@ -3,10 +3,12 @@ package dev.acitrace.baggage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.acitrace.api.Providers;
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.internal.Providers;
 import dev.acitrace.api.spi.AttributeEnricherProvider;
 import dev.acitrace.api.spi.BaggageCodecProvider;
+import dev.acitrace.baggage.internal.BaggageAttributeEnricherProvider;
+import dev.acitrace.baggage.internal.PrefixedBaggageCodecProvider;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -21,7 +21,7 @@ class MinimalModulePathTest {
 
   /** One class from each artifact the launch may use: this module, tracing-api, OpenTelemetry API/context/common. */
   private static final List<String> CLASSES = List.of(
-      "dev.acitrace.baggage.BaggageContext", "dev.acitrace.api.Providers", "io.opentelemetry.api.baggage.Baggage",
+      "dev.acitrace.baggage.BaggageContext", "dev.acitrace.api.internal.Providers", "io.opentelemetry.api.baggage.Baggage",
       "io.opentelemetry.context.Context", "io.opentelemetry.common.ComponentLoader");
 
   @Test

@@ -1,7 +1,7 @@
 package dev.acitrace.baggage;
 
-import dev.acitrace.api.Providers;
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.internal.Providers;
 import dev.acitrace.api.spi.AttributeEnricherProvider;
 import dev.acitrace.api.spi.BaggageCodecProvider;
 import io.opentelemetry.context.Context;

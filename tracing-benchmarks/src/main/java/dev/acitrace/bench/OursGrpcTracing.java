@@ -13,7 +13,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
  * acitrace's client and server interceptors, request-id behaviour and baggage enricher, set up the way the
  * docs tell users to: request ids are on by default in {@link GrpcServerTracing}, and every
  * {@code AttributeEnricherProvider} on the path is used, the baggage enricher
- * ({@code dev.acitrace.baggage.BaggageAttributeEnricherProvider}, found through {@code META-INF/services})
+ * ({@code dev.acitrace.baggage.internal.BaggageAttributeEnricherProvider}, found through {@code META-INF/services})
  * included, with its default allowlist of standard keys (which {@link BaggageSamples#forCall()} uses).
  */
 final class OursGrpcTracing implements GrpcTracingVariant {

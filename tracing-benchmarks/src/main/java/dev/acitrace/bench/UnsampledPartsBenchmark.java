@@ -1,8 +1,8 @@
 package dev.acitrace.bench;
 
 import dev.acitrace.baggage.AciBaggagePropagator;
-import dev.acitrace.grpc.GrpcContextBridge;
-import dev.acitrace.grpc.GrpcMetadata;
+import dev.acitrace.grpc.internal.GrpcContextBridge;
+import dev.acitrace.grpc.internal.GrpcMetadata;
 import io.grpc.Metadata;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;

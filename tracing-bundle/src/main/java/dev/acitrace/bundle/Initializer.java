@@ -1,7 +1,7 @@
 package dev.acitrace.bundle;
 
-import dev.acitrace.api.Providers;
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.internal.Providers;
 import dev.acitrace.api.spi.ExporterProvider;
 import dev.acitrace.bundle.internal.ConsoleExporterProvider;
 import dev.acitrace.bundle.internal.OtelConfig;

@@ -2,7 +2,7 @@ package dev.acitrace.bundle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.acitrace.api.Providers;
+import dev.acitrace.api.internal.Providers;
 import dev.acitrace.api.spi.ExporterProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Launches {@link TracingProbe} as {@code java -p <module path> -m dev.acitrace.bundle/...}, with no other
+ * Launches {@code dev.acitrace.bundle.internal.TracingProbe} as {@code java -p <module path> -m dev.acitrace.bundle/...}, with no other
  * flag, exporting to receivers in this test: proves the module resolves everything its automatic
  * dependencies need (OTLP over gRPC and http/protobuf), and that a third-party exporter provider dropped
  * on the module path (a module compiled here, with only a {@code provides} clause) is used by name.
@@ -151,7 +151,7 @@ class ModulePathLaunchTest {
 
   private static Result launch(String modulePath, Map<String, String> environment) throws Exception {
     List<String> command = new ArrayList<>(List.of(jdkTool("java").toString(),
-        "-p", modulePath, "-m", "dev.acitrace.bundle/dev.acitrace.bundle.TracingProbe"));
+        "-p", modulePath, "-m", "dev.acitrace.bundle/dev.acitrace.bundle.internal.TracingProbe"));
     return run(command, environment);
   }
 

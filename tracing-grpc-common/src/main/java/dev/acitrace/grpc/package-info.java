@@ -1,9 +1,7 @@
 /**
- * gRPC glue that acitrace's client and server interceptors share and that applications may use directly:
- * OpenTelemetry getter and setter for {@link io.grpc.Metadata} ({@link dev.acitrace.grpc.GrpcMetadata}),
- * cached {@link dev.acitrace.api.RpcMethod}s of method descriptors ({@link dev.acitrace.grpc.RpcMethods}),
- * the RPC semantic-convention keys and their opt-in ({@link dev.acitrace.grpc.RpcSemconv}), the rule that
- * maps status codes to span status ({@link dev.acitrace.grpc.StatusRule}) and the bridge between gRPC's and
- * OpenTelemetry's contexts ({@link dev.acitrace.grpc.GrpcContextBridge}).
+ * What users of both gRPC interceptors pass to their builders: the rule that maps gRPC status codes to span
+ * status ({@link dev.acitrace.grpc.StatusRule}). Everything else the two interceptors share (metadata
+ * getter and setter, method cache, semantic-convention keys, the gRPC/OpenTelemetry context bridge, the
+ * call lifecycle) is in the non-exported {@code dev.acitrace.grpc.internal}.
  */
 package dev.acitrace.grpc;

@@ -2,11 +2,11 @@ package dev.acitrace.snapshotter;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * containerd's filter syntax for snapshots, for implementations of {@link Snapshotter#walk}.
@@ -18,6 +18,12 @@ import java.util.regex.PatternSyntaxException;
  * {@code view}, {@code committed}) and {@code labels.<key>}; field names and values may be
  * double-quoted with backslash escapes. As in containerd, {@code ==} needs the field to be present,
  * {@code !=} matches an absent field, and {@code ~=} is an unanchored regular expression.
+ *
+ * <p>Regular expressions are RE2's, as in containerd (Go's {@code regexp}), matched by RE2/J: the
+ * syntax containerd accepts, and matching in time linear in the field's length whatever the pattern, so
+ * a pattern like {@code (a|a){1,64}$} cannot keep a core busy (backtracking engines such as
+ * {@code java.util.regex} take exponential time on it). Error messages repeat at most
+ * {@value SnapshotLimits#ECHO_LIMIT} characters of a filter.
  */
 public final class SnapshotFilter {
 
@@ -33,8 +39,16 @@ public final class SnapshotFilter {
   public static Predicate<SnapshotInfo> parseAll(List<String> filters) {
     requireNonNull(filters, "filters");
     Predicate<SnapshotInfo> any = null;
+    long regexChars = 0;
     for (String filter : filters) {
-      Predicate<SnapshotInfo> one = parse(filter);
+      requireNonNull(filter, "filter");
+      Parser parser = new Parser(filter);
+      Predicate<SnapshotInfo> one = parser.parse();
+      regexChars += parser.regexChars;
+      if (regexChars > SnapshotLimits.MAX_REGEX_TOTAL_SIZE) {
+        throw new InvalidArgumentException("the regular expressions of " + filters.size() + " filters take "
+            + regexChars + " characters, more than " + SnapshotLimits.MAX_REGEX_TOTAL_SIZE);
+      }
       any = any == null ? one : any.or(one);
     }
     return any == null ? info -> true : any;
@@ -100,6 +114,7 @@ public final class SnapshotFilter {
   private static final class Parser {
     private final String input;
     private int pos;
+    long regexChars;
 
     Parser(String input) {
       this.input = input;
@@ -147,10 +162,17 @@ public final class SnapshotFilter {
       String value = value();
       Pattern pattern = null;
       if (operator == Operator.MATCHES) {
+        // RE2/J matches in linear time, but compiling takes more than linear time in the pattern's length
+        if (value.length() > SnapshotLimits.MAX_REGEX_SIZE) {
+          throw error("regular expression of " + value.length() + " characters, more than "
+              + SnapshotLimits.MAX_REGEX_SIZE, null);
+        }
+        regexChars += value.length();
         try {
           pattern = Pattern.compile(value);
         } catch (PatternSyntaxException e) {
-          throw error("bad regular expression " + value, e);
+          throw error("bad regular expression " + SnapshotLimits.quote(value) + ": "
+              + SnapshotLimits.quote(e.getDescription()), null);
         }
       }
       return new Selector(List.copyOf(path), operator, value, pattern);
@@ -246,7 +268,7 @@ public final class SnapshotFilter {
     }
 
     private InvalidArgumentException error(String what, Throwable cause) {
-      String message = "malformed filter \"" + input + "\" at " + pos + ": " + what;
+      String message = "malformed filter " + SnapshotLimits.quote(input) + " at " + pos + ": " + what;
       return cause == null ? new InvalidArgumentException(message) : new InvalidArgumentException(message, cause);
     }
   }

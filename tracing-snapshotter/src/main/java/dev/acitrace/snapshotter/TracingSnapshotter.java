@@ -16,6 +16,7 @@ import io.opentelemetry.context.Scope;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A {@link Snapshotter} that traces every operation of the snapshotter it wraps (the Go original's
@@ -25,7 +26,9 @@ import java.util.function.Consumer;
  * {@code snapshotter.<Operation>} ({@code snapshotter.Prepare}, ...), a child of the current span (the
  * gRPC server span when called through the binding). The span carries the attributes below where
  * they apply; a failure sets status {@link StatusCode#ERROR ERROR}, {@code error.type} and an
- * exception event, and is rethrown unchanged. While the wrapped snapshotter runs, the snapshot key is
+ * exception event, and is rethrown unchanged. {@link NotFoundException} from Stat, Mounts and Usage is
+ * how containerd probes for a snapshot: it adds the exception event only, the status stays unset (the
+ * rule the gRPC server span applies to {@code NOT_FOUND}). While the wrapped snapshotter runs, the snapshot key is
  * in the current context's baggage under {@link BaggageKeys#SNAPSHOT_KEY}, so anything it calls
  * downstream (and its logs) can see which snapshot the work is for. {@link #close()} is not traced.
  *
@@ -76,16 +79,31 @@ public final class TracingSnapshotter implements Snapshotter {
 
   private static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
 
-  private static final String STAT = "snapshotter.Stat";
-  private static final String UPDATE = "snapshotter.Update";
-  private static final String USAGE = "snapshotter.Usage";
-  private static final String MOUNTS = "snapshotter.Mounts";
-  private static final String PREPARE = "snapshotter.Prepare";
-  private static final String VIEW = "snapshotter.View";
-  private static final String COMMIT = "snapshotter.Commit";
-  private static final String REMOVE = "snapshotter.Remove";
-  private static final String WALK = "snapshotter.Walk";
-  private static final String CLEANUP = "snapshotter.Cleanup";
+  /** The traced operations: span name, and whether NOT_FOUND is an answer rather than a failure. */
+  private enum Operation {
+    STAT("snapshotter.Stat", true),
+    UPDATE("snapshotter.Update", false),
+    USAGE("snapshotter.Usage", true),
+    MOUNTS("snapshotter.Mounts", true),
+    PREPARE("snapshotter.Prepare", false),
+    VIEW("snapshotter.View", false),
+    COMMIT("snapshotter.Commit", false),
+    REMOVE("snapshotter.Remove", false),
+    WALK("snapshotter.Walk", false),
+    CLEANUP("snapshotter.Cleanup", false);
+
+    final String spanName;
+    /**
+     * containerd probes for existence with Stat, Mounts and Usage: NOT_FOUND there is an answer, which the
+     * server span does not mark ERROR either (it is a client fault by the semantic conventions' rule).
+     */
+    final boolean notFoundIsAnswer;
+
+    Operation(String spanName, boolean notFoundIsAnswer) {
+      this.spanName = spanName;
+      this.notFoundIsAnswer = notFoundIsAnswer;
+    }
+  }
 
   private final Snapshotter delegate;
   private final Tracer tracer;
@@ -110,32 +128,26 @@ public final class TracingSnapshotter implements Snapshotter {
 
   @Override
   public SnapshotInfo stat(String key) {
-    Span span = start(STAT, key).startSpan();
-    try (Scope ignored = enter(span, key)) {
+    return traced(Operation.STAT, start(Operation.STAT, key), key, span -> {
       SnapshotInfo info = delegate.stat(key);
       if (span.isRecording()) {
         describe(span, info);
       }
       return info;
-    } catch (RuntimeException e) {
-      throw fail(span, e);
-    } finally {
-      span.end();
-    }
+    });
   }
 
   @Override
   public SnapshotInfo update(SnapshotInfo info, List<String> fieldPaths) {
     String key = info == null ? null : info.name();
-    SpanBuilder builder = start(UPDATE, key);
+    SpanBuilder builder = start(Operation.UPDATE, key);
     if (fieldPaths != null && !fieldPaths.isEmpty()) {
       builder.setAttribute(SNAPSHOT_UPDATE_PATHS, List.copyOf(fieldPaths));
     }
     if (info != null) {
       builder.setAttribute(SNAPSHOT_LABELS_COUNT, info.labels().size());
     }
-    Span span = builder.startSpan();
-    try (Scope ignored = enter(span, key)) {
+    return traced(Operation.UPDATE, builder, key, span -> {
       SnapshotInfo updated = delegate.update(info, fieldPaths);
       if (span.isRecording()) {
         span.setAttribute(SNAPSHOT_KIND, updated.kind().label());
@@ -144,143 +156,88 @@ public final class TracingSnapshotter implements Snapshotter {
         }
       }
       return updated;
-    } catch (RuntimeException e) {
-      throw fail(span, e);
-    } finally {
-      span.end();
-    }
+    });
   }
 
   @Override
   public Usage usage(String key) {
-    Span span = start(USAGE, key).startSpan();
-    try (Scope ignored = enter(span, key)) {
+    return traced(Operation.USAGE, start(Operation.USAGE, key), key, span -> {
       Usage usage = delegate.usage(key);
       if (span.isRecording()) {
         span.setAttribute(SNAPSHOT_USAGE_SIZE, usage.size());
         span.setAttribute(SNAPSHOT_USAGE_INODES, usage.inodes());
       }
       return usage;
-    } catch (RuntimeException e) {
-      throw fail(span, e);
-    } finally {
-      span.end();
-    }
+    });
   }
 
   @Override
   public List<Mount> mounts(String key) {
-    Span span = start(MOUNTS, key).startSpan();
-    try (Scope ignored = enter(span, key)) {
-      List<Mount> mounts = delegate.mounts(key);
-      if (span.isRecording()) {
-        span.setAttribute(SNAPSHOT_MOUNTS_COUNT, mounts.size());
-      }
-      return mounts;
-    } catch (RuntimeException e) {
-      throw fail(span, e);
-    } finally {
-      span.end();
-    }
+    return traced(Operation.MOUNTS, start(Operation.MOUNTS, key), key, span -> counted(span, delegate.mounts(key)));
   }
 
   @Override
   public List<Mount> prepare(String key, String parent, Map<String, String> labels) {
-    return create(PREPARE, Kind.ACTIVE, key, parent, labels);
+    return traced(Operation.PREPARE, creation(Operation.PREPARE, Kind.ACTIVE, key, parent, labels), key,
+        span -> counted(span, delegate.prepare(key, parent, labels)));
   }
 
   @Override
   public List<Mount> view(String key, String parent, Map<String, String> labels) {
-    return create(VIEW, Kind.VIEW, key, parent, labels);
-  }
-
-  private List<Mount> create(String spanName, Kind kind, String key, String parent, Map<String, String> labels) {
-    SpanBuilder builder = start(spanName, key).setAttribute(SNAPSHOT_KIND, kind.label());
-    if (parent != null && !parent.isEmpty()) {
-      builder.setAttribute(SNAPSHOT_PARENT, parent);
-    }
-    if (labels != null) {
-      builder.setAttribute(SNAPSHOT_LABELS_COUNT, labels.size());
-    }
-    Span span = builder.startSpan();
-    try (Scope ignored = enter(span, key)) {
-      List<Mount> mounts = kind == Kind.VIEW
-          ? delegate.view(key, parent, labels)
-          : delegate.prepare(key, parent, labels);
-      if (span.isRecording()) {
-        span.setAttribute(SNAPSHOT_MOUNTS_COUNT, mounts.size());
-      }
-      return mounts;
-    } catch (RuntimeException e) {
-      throw fail(span, e);
-    } finally {
-      span.end();
-    }
+    return traced(Operation.VIEW, creation(Operation.VIEW, Kind.VIEW, key, parent, labels), key,
+        span -> counted(span, delegate.view(key, parent, labels)));
   }
 
   @Override
   public void commit(String name, String key, Map<String, String> labels) {
-    SpanBuilder builder = start(COMMIT, key).setAttribute(SNAPSHOT_KIND, Kind.COMMITTED.label());
+    SpanBuilder builder = start(Operation.COMMIT, key).setAttribute(SNAPSHOT_KIND, Kind.COMMITTED.label());
     if (name != null) {
       builder.setAttribute(SNAPSHOT_NAME, name);
     }
     if (labels != null) {
       builder.setAttribute(SNAPSHOT_LABELS_COUNT, labels.size());
     }
-    Span span = builder.startSpan();
-    try (Scope ignored = enter(span, key)) {
+    traced(Operation.COMMIT, builder, key, span -> {
       delegate.commit(name, key, labels);
-    } catch (RuntimeException e) {
-      throw fail(span, e);
-    } finally {
-      span.end();
-    }
+      return null;
+    });
   }
 
   @Override
   public void remove(String key) {
-    Span span = start(REMOVE, key).startSpan();
-    try (Scope ignored = enter(span, key)) {
+    traced(Operation.REMOVE, start(Operation.REMOVE, key), key, span -> {
       delegate.remove(key);
-    } catch (RuntimeException e) {
-      throw fail(span, e);
-    } finally {
-      span.end();
-    }
+      return null;
+    });
   }
 
   @Override
   public void walk(Consumer<? super SnapshotInfo> visitor, List<String> filters) {
     requireNonNull(visitor, "visitor");
-    SpanBuilder builder = start(WALK, null);
+    SpanBuilder builder = start(Operation.WALK, null);
     if (filters != null && !filters.isEmpty()) {
       builder.setAttribute(SNAPSHOT_FILTERS, List.copyOf(filters));
     }
-    Span span = builder.startSpan();
-    long[] count = {0};
-    try (Scope ignored = enter(span, null)) {
-      delegate.walk(info -> {
-        count[0]++;
-        visitor.accept(info);
-      }, filters);
-    } catch (RuntimeException e) {
-      throw fail(span, e);
-    } finally {
-      span.setAttribute(SNAPSHOT_COUNT, count[0]);
-      span.end();
-    }
+    traced(Operation.WALK, builder, null, span -> {
+      long[] count = {0};
+      try {
+        delegate.walk(info -> {
+          count[0]++;
+          visitor.accept(info);
+        }, filters);
+      } finally {
+        span.setAttribute(SNAPSHOT_COUNT, count[0]);
+      }
+      return null;
+    });
   }
 
   @Override
   public void cleanup() {
-    Span span = start(CLEANUP, null).startSpan();
-    try (Scope ignored = enter(span, null)) {
+    traced(Operation.CLEANUP, start(Operation.CLEANUP, null), null, span -> {
       delegate.cleanup();
-    } catch (RuntimeException e) {
-      throw fail(span, e);
-    } finally {
-      span.end();
-    }
+      return null;
+    });
   }
 
   @Override
@@ -293,18 +250,55 @@ public final class TracingSnapshotter implements Snapshotter {
     return "TracingSnapshotter{" + delegate + "}";
   }
 
-  private SpanBuilder start(String spanName, String key) {
+  /**
+   * The one lifecycle of every traced operation: start the span, make it and the key's baggage current
+   * around the delegate's call, let {@code body} add what the result says, map a failure to the span by
+   * the operation's rule, end exactly once.
+   */
+  private <T> T traced(Operation operation, SpanBuilder builder, String key, Function<Span, T> body) {
+    Span span = builder.startSpan();
+    try (Scope ignored = enter(span, key)) {
+      return body.apply(span);
+    } catch (RuntimeException e) {
+      fail(operation, span, e);
+      throw e;
+    } finally {
+      span.end();
+    }
+  }
+
+  private SpanBuilder start(Operation operation, String key) {
     // the parent is Context.current(): the server span when called through the gRPC binding
-    SpanBuilder builder = tracer.spanBuilder(spanName).setSpanKind(SpanKind.INTERNAL);
+    SpanBuilder builder = tracer.spanBuilder(operation.spanName).setSpanKind(SpanKind.INTERNAL);
     if (key != null && !key.isEmpty()) {
-      builder.setAttribute(SNAPSHOT_KEY, key);
+      // a caller can send a megabyte of key (it cannot exist: keys are at most MAX_KEY_SIZE bytes)
+      builder.setAttribute(SNAPSHOT_KEY,
+          key.length() <= SnapshotLimits.MAX_KEY_SIZE ? key : key.substring(0, SnapshotLimits.MAX_KEY_SIZE));
     }
     return builder;
   }
 
+  private SpanBuilder creation(Operation operation, Kind kind, String key, String parent, Map<String, String> labels) {
+    SpanBuilder builder = start(operation, key).setAttribute(SNAPSHOT_KIND, kind.label());
+    if (parent != null && !parent.isEmpty()) {
+      builder.setAttribute(SNAPSHOT_PARENT, parent);
+    }
+    if (labels != null) {
+      builder.setAttribute(SNAPSHOT_LABELS_COUNT, labels.size());
+    }
+    return builder;
+  }
+
+  private static List<Mount> counted(Span span, List<Mount> mounts) {
+    if (span.isRecording()) {
+      span.setAttribute(SNAPSHOT_MOUNTS_COUNT, mounts.size());
+    }
+    return mounts;
+  }
+
   private static Scope enter(Span span, String key) {
     Context context = Context.current().with(span);
-    if (key != null && !key.isEmpty()) {
+    if (key != null && !key.isEmpty() && key.length() <= SnapshotLimits.MAX_KEY_SIZE) {
       Baggage baggage = Baggage.fromContext(context).toBuilder().put(BaggageKeys.SNAPSHOT_KEY, key).build();
       context = context.with(baggage);
     }
@@ -319,10 +313,12 @@ public final class TracingSnapshotter implements Snapshotter {
     span.setAttribute(SNAPSHOT_LABELS_COUNT, info.labels().size());
   }
 
-  private static RuntimeException fail(Span span, RuntimeException e) {
+  private static void fail(Operation operation, Span span, RuntimeException e) {
+    span.recordException(e);
+    if (operation.notFoundIsAnswer && e instanceof NotFoundException) {
+      return; // an answer, not an error: the event stays, the status does not change
+    }
     span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
     span.setAttribute(ERROR_TYPE, e.getClass().getName());
-    span.recordException(e);
-    return e;
   }
 }

@@ -115,12 +115,12 @@ class TracingSnapshotterTest {
 
   @Test
   void failure_setsErrorStatusAndExceptionEvent_andRethrowsUnchanged() {
-    assertThatThrownBy(() -> traced.stat("missing-k"))
+    assertThatThrownBy(() -> traced.remove("missing-k"))
         .isInstanceOf(NotFoundException.class)
         .isSameAs(recorder.lastFailure);
 
     otel.assertTraces().hasTracesSatisfyingExactly(trace -> trace.hasSpansSatisfyingExactly(
-        span -> span.hasName("snapshotter.Stat")
+        span -> span.hasName("snapshotter.Remove")
             .hasStatus(io.opentelemetry.sdk.trace.data.StatusData.create(StatusCode.ERROR, "snapshot missing-k does not exist"))
             .hasException(recorder.lastFailure)
             .hasAttributesSatisfying(attributes -> assertThat(attributes.get(
@@ -129,12 +129,9 @@ class TracingSnapshotterTest {
   }
 
   @Test
-  void failureOfEveryOperation_isRecorded() {
-    List<Runnable> calls = List.of(
-        () -> traced.stat("missing"),
+  void failureOfEveryOperation_isRecorded_andNotFoundOfAProbeIsNoError() {
+    List<Runnable> errors = List.of(
         () -> traced.update(SnapshotInfo.forUpdate("missing", Map.of()), List.of()),
-        () -> traced.usage("missing"),
-        () -> traced.mounts("missing"),
         () -> traced.prepare("missing", "", Map.of()),
         () -> traced.view("missing", "", Map.of()),
         () -> traced.commit("n", "missing", Map.of()),
@@ -142,13 +139,35 @@ class TracingSnapshotterTest {
         () -> traced.walk(i -> { }, List.of("missing")),
         () -> traced.cleanup());
     recorder.failCleanup = true;
-    for (Runnable call : calls) {
+    for (Runnable call : errors) {
       assertThatThrownBy(call::run).isInstanceOf(SnapshotterException.class);
     }
-    assertThat(otel.getSpans()).hasSize(calls.size()).allSatisfy(span -> {
+    assertThat(otel.getSpans()).hasSize(errors.size()).allSatisfy(span -> {
       assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
       assertThat(span.getEvents()).extracting(e -> e.getName()).containsExactly("exception");
     });
+    otel.clearSpans();
+
+    // containerd probes for existence with Stat, Mounts and Usage: NOT_FOUND is an answer there
+    List<Runnable> probes = List.of(
+        () -> traced.stat("missing"),
+        () -> traced.usage("missing"),
+        () -> traced.mounts("missing"));
+    for (Runnable call : probes) {
+      assertThatThrownBy(call::run).isInstanceOf(NotFoundException.class);
+    }
+    assertThat(otel.getSpans()).hasSize(probes.size()).allSatisfy(span -> {
+      assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+      assertThat(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("error.type"))).isNull();
+      assertThat(span.getEvents()).extracting(e -> e.getName()).containsExactly("exception");
+    });
+    otel.clearSpans();
+
+    // any other failure of a probe is still an error
+    recorder.failWith = new IllegalStateException("disk gone");
+    assertThatThrownBy(() -> traced.stat("k")).isSameAs(recorder.failWith);
+    assertThat(otel.getSpans()).singleElement()
+        .satisfies(span -> assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR));
   }
 
   @Test
@@ -161,6 +180,15 @@ class TracingSnapshotterTest {
     assertThat(recorder.baggage.getEntryValue(BaggageKeys.SNAPSHOT_KEY)).isEqualTo("the-key");
     assertThat(recorder.baggage.getEntryValue(BaggageKeys.REQUEST_ID)).isEqualTo("r-1");
     assertThat(recorder.currentSpan.getSpanContext()).isEqualTo(otel.getSpans().get(0).getSpanContext());
+  }
+
+  @Test
+  void hugeKey_isCutOnTheSpan_andKeptOutOfBaggage() {
+    String huge = "missing" + "k".repeat(1 << 20);
+    assertThatThrownBy(() -> traced.stat(huge)).isInstanceOf(NotFoundException.class);
+    assertThat(otel.getSpans().get(0).getAttributes().get(TracingSnapshotter.SNAPSHOT_KEY))
+        .hasSize(SnapshotLimits.MAX_KEY_SIZE).startsWith("missingkkk");
+    assertThat(recorder.baggage.getEntryValue(BaggageKeys.SNAPSHOT_KEY)).isNull();
   }
 
   @Test
@@ -185,11 +213,15 @@ class TracingSnapshotterTest {
     Span currentSpan;
     RuntimeException lastFailure;
     boolean failCleanup;
+    RuntimeException failWith;
 
     private void enter(String call, String key) {
       calls.add(call);
       baggage = Baggage.current();
       currentSpan = Span.current();
+      if (failWith != null) {
+        throw failWith;
+      }
       if (key != null && key.startsWith("missing")) {
         lastFailure = new NotFoundException("snapshot " + key + " does not exist");
         throw lastFailure;

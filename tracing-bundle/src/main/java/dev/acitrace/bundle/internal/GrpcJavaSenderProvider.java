@@ -69,7 +69,7 @@ public final class GrpcJavaSenderProvider implements GrpcSenderProvider {
       List.of("CANCELLED", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "ABORTED", "OUT_OF_RANGE",
           "UNAVAILABLE", "DATA_LOSS");
 
-  private static final MethodDescriptor.Marshaller<byte[]> RESPONSE_MARSHALLER =
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES_MARSHALLER =
       new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
@@ -86,30 +86,25 @@ public final class GrpcJavaSenderProvider implements GrpcSenderProvider {
         }
       };
 
-  private static final MethodDescriptor.Marshaller<MessageWriter> REQUEST_MARSHALLER =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(MessageWriter writer) {
-          // The exporter hands us a writer that knows its size: serialize once, straight into an array
-          // of that size; grpc-java frames it (and compresses it when asked).
-          ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(32, writer.getContentLength()));
-          try {
-            writer.writeMessage(out);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-          return new ByteArrayInputStream(out.toByteArray());
-        }
-
-        @Override
-        public MessageWriter parse(InputStream stream) {
-          throw new UnsupportedOperationException("the OTLP sender never receives requests");
-        }
-      };
+  /**
+   * Serializes the exporter's request now, on the exporting thread. The exporter reuses its writer for the
+   * next export as soon as this one completes or times out, while grpc-java may serialize a message later
+   * (when the channel connects): handing it the writer itself would serialize a writer another export is
+   * filling (seen as ConcurrentModificationException on grpc's executor during a collector outage).
+   */
+  private static byte[] serialize(MessageWriter writer) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(32, writer.getContentLength()));
+    try {
+      writer.writeMessage(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
 
   private static final class Sender implements GrpcSender {
     private final ManagedChannel channel;
-    private final MethodDescriptor<MessageWriter, byte[]> method;
+    private final MethodDescriptor<byte[], byte[]> method;
     private final CallOptions callOptions;
     private final GrpcSenderConfig config;
     // The supplier's first answer, converted once: it usually returns the same headers every time.
@@ -124,11 +119,11 @@ public final class GrpcJavaSenderProvider implements GrpcSenderProvider {
       this.initialHeaders = headersOf(initialConfigured);
       URI endpoint = config.getEndpoint();
       this.channel = newChannel(config, endpoint);
-      this.method = MethodDescriptor.<MessageWriter, byte[]>newBuilder()
+      this.method = MethodDescriptor.<byte[], byte[]>newBuilder()
           .setType(MethodDescriptor.MethodType.UNARY)
           .setFullMethodName(config.getFullMethodName())
-          .setRequestMarshaller(REQUEST_MARSHALLER)
-          .setResponseMarshaller(RESPONSE_MARSHALLER)
+          .setRequestMarshaller(BYTES_MARSHALLER)
+          .setResponseMarshaller(BYTES_MARSHALLER)
           .build();
       CallOptions options = CallOptions.DEFAULT;
       Compressor compressor = config.getCompressor();
@@ -141,7 +136,7 @@ public final class GrpcJavaSenderProvider implements GrpcSenderProvider {
     @Override
     public void send(MessageWriter request, Consumer<GrpcResponse> onResponse,
         Consumer<Throwable> onError) {
-      ClientCall<MessageWriter, byte[]> call = null;
+      ClientCall<byte[], byte[]> call = null;
       try {
         // A dynamic headers supplier may hand out a name it did not at initialization: that fails this
         // export (through onError, as the exporter expects), never the caller's thread.
@@ -158,10 +153,11 @@ public final class GrpcJavaSenderProvider implements GrpcSenderProvider {
         if (timeoutNanos > 0) {
           options = options.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS);
         }
+        byte[] body = serialize(request);
         call = channel.newCall(method, options);
         call.start(new ResponseListener(onResponse), headers);
         call.request(1);
-        call.sendMessage(request);
+        call.sendMessage(body);
         call.halfClose();
       } catch (RuntimeException e) {
         if (call != null) {

@@ -1,6 +1,6 @@
 package dev.acitrace.grpc.client;
 
-import dev.acitrace.grpc.RpcSemconv;
+import dev.acitrace.grpc.internal.RpcSemconv;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import java.util.Locale;

@@ -1,16 +1,16 @@
 package dev.acitrace.grpc.client;
 
-import dev.acitrace.grpc.GrpcContextBridge;
-import dev.acitrace.grpc.internal.FlatAttributes;
-import dev.acitrace.grpc.internal.MethodInfo;
 import dev.acitrace.grpc.internal.AttemptTracing;
+import dev.acitrace.grpc.internal.FlatAttributes;
+import dev.acitrace.grpc.internal.GrpcContextBridge;
+import dev.acitrace.grpc.internal.MethodInfo;
 import dev.acitrace.grpc.internal.RpcInstrumenter;
 import dev.acitrace.grpc.internal.TracedCall;
-import io.grpc.ClientStreamTracer;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ClientStreamTracer;
 import io.grpc.MethodDescriptor;
 
 /** Starts a CLIENT span per call; see {@link TracingClientCall}. */

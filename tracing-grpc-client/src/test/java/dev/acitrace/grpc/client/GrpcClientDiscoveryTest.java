@@ -4,8 +4,8 @@ import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.asser
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.acitrace.api.Providers;
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.internal.Providers;
 import dev.acitrace.api.spi.AttributeEnricherProvider;
 import dev.acitrace.api.spi.SpanNamerProvider;
 import io.grpc.CallOptions;
@@ -33,7 +33,7 @@ class GrpcClientDiscoveryTest {
 
   private static final boolean CLASSPATH = Boolean.getBoolean("acitrace.test.classpath");
 
-  private final TestTelemetry telemetry = new TestTelemetry();
+  private final ClientTestTelemetry telemetry = new ClientTestTelemetry();
   private Server server;
   private ManagedChannel channel;
 

@@ -11,9 +11,9 @@ import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.AttributeEnricher;
 import dev.acitrace.api.spi.RpcRequestInfo;
 import dev.acitrace.api.spi.RpcResponseInfo;
-import dev.acitrace.grpc.GrpcContextBridge;
-import dev.acitrace.grpc.GrpcMetadata;
-import dev.acitrace.grpc.RpcSemconv;
+import dev.acitrace.grpc.internal.GrpcContextBridge;
+import dev.acitrace.grpc.internal.GrpcMetadata;
+import dev.acitrace.grpc.internal.RpcSemconv;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ForwardingServerCall;
@@ -62,14 +62,14 @@ class GrpcClientTracingTest {
   private final TestService service = new TestService();
   /** Request headers as the server received them. */
   private final List<Metadata> received = new CopyOnWriteArrayList<>();
-  private TestTelemetry telemetry;
+  private ClientTestTelemetry telemetry;
   private Server server;
   private String serverName;
   private final List<ManagedChannel> channels = new ArrayList<>();
 
   @BeforeEach
   void startServer() throws IOException {
-    telemetry = new TestTelemetry();
+    telemetry = new ClientTestTelemetry();
     serverName = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(serverName).directExecutor()
         .addService(ServerInterceptors.intercept(service.definition(), new ServerInterceptor() {
@@ -103,7 +103,11 @@ class GrpcClientTracingTest {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    telemetry.close();
+    try {
+      telemetry.assertEachSpanEndedExactlyOnce(); // every test: each span ended once, no second end()
+    } finally {
+      telemetry.close();
+    }
   }
 
   private ManagedChannel channel(GrpcClientTracing tracing) {
@@ -113,7 +117,7 @@ class GrpcClientTracingTest {
   }
 
   private ManagedChannel channel() {
-    return channel(isolated(telemetry.sdk).build());
+    return channel(isolated(telemetry.otel).build());
   }
 
   /**
@@ -150,21 +154,23 @@ class GrpcClientTracingTest {
     }
     parent.end();
 
-    List<SpanData> spans = telemetry.awaitSpans(2);
-    SpanData client = spans.stream().filter(s -> s.getKind() == SpanKind.CLIENT).findFirst().orElseThrow();
-    assertThat(client)
-        .hasName("test.Echo/Unary")
-        .hasParent(spans.stream().filter(s -> s.getName().equals("parent")).findFirst().orElseThrow())
-        .hasStatus(io.opentelemetry.sdk.trace.data.StatusData.unset())
-        .hasEnded()
-        .hasAttributesSatisfyingExactly(
-            equalTo(RpcSemconv.RPC_SYSTEM, "grpc"),
-            equalTo(RpcSemconv.RPC_SERVICE, "test.Echo"),
-            equalTo(RpcSemconv.RPC_METHOD, "Unary"),
-            equalTo(RpcSemconv.RPC_GRPC_STATUS_CODE, 0L),
-            equalTo(RpcSemconv.SERVER_ADDRESS, "localhost"),
-            satisfies(RpcSemconv.RPC_GRPC_DURATION_MS, d -> d.isGreaterThanOrEqualTo(0)));
-    assertThat(client.getEvents()).isEmpty();
+    telemetry.awaitTraces(2).hasTracesSatisfyingExactly(trace -> trace.hasSpansSatisfyingExactly(
+        span -> span.hasName("parent").hasNoParent(),
+        span -> span.hasName("test.Echo/Unary")
+            .hasKind(SpanKind.CLIENT)
+            .hasParent(trace.getSpan(0))
+            .hasStatus(io.opentelemetry.sdk.trace.data.StatusData.unset())
+            .hasEnded()
+            .hasTotalRecordedEvents(0)
+            .hasAttributesSatisfyingExactly(
+                equalTo(RpcSemconv.RPC_SYSTEM, "grpc"),
+                equalTo(RpcSemconv.RPC_SERVICE, "test.Echo"),
+                equalTo(RpcSemconv.RPC_METHOD, "Unary"),
+                equalTo(RpcSemconv.RPC_GRPC_STATUS_CODE, 0L),
+                equalTo(RpcSemconv.SERVER_ADDRESS, "localhost"),
+                satisfies(RpcSemconv.RPC_GRPC_DURATION_MS, d -> d.isGreaterThanOrEqualTo(0)))));
+    SpanData client = telemetry.exporter.getFinishedSpanItems().stream()
+        .filter(s -> s.getKind() == SpanKind.CLIENT).findFirst().orElseThrow();
 
     Metadata headers = received.get(0);
     String traceparent = headers.get(GrpcMetadata.asciiKey("traceparent"));
@@ -176,8 +182,8 @@ class GrpcClientTracingTest {
   @Test
   void unary_noCurrentSpan_startsRootTrace() throws Exception {
     unary(channel(), "ok");
-    SpanData client = telemetry.awaitSpans(1).get(0);
-    assertThat(client).hasNoParent().hasKind(SpanKind.CLIENT);
+    telemetry.awaitTraces(1).hasTracesSatisfyingExactly(trace -> trace.hasSpansSatisfyingExactly(
+        span -> span.hasName("test.Echo/Unary").hasNoParent().hasKind(SpanKind.CLIENT)));
   }
 
   @Test
@@ -185,10 +191,10 @@ class GrpcClientTracingTest {
     assertThatThrownBy(() -> unary(channel(), "fail"))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
-    SpanData client = telemetry.awaitSpans(1).get(0);
-    assertThat(client)
-        .hasStatus(io.opentelemetry.sdk.trace.data.StatusData.create(StatusCode.ERROR, "no such thing"))
-        .hasAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, 5L);
+    telemetry.awaitTraces(1).hasTracesSatisfyingExactly(trace -> trace.hasSpansSatisfyingExactly(
+        span -> span.hasName("test.Echo/Unary")
+            .hasStatus(io.opentelemetry.sdk.trace.data.StatusData.create(StatusCode.ERROR, "no such thing"))
+            .hasAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, 5L)));
   }
 
   @Test
@@ -240,7 +246,7 @@ class GrpcClientTracingTest {
 
   @Test
   void serverStreaming_messageEvents_oneSpanWithSentAndReceivedEvents() throws Exception {
-    ManagedChannel channel = channel(isolated(telemetry.sdk).messageEvents(true).build());
+    ManagedChannel channel = channel(isolated(telemetry.otel).messageEvents(true).build());
     Iterator<String> replies = ClientCalls.blockingServerStreamingCall(
         channel, TestService.SERVER_STREAMING, CallOptions.DEFAULT, "ok");
     List<String> all = new ArrayList<>();
@@ -292,16 +298,18 @@ class GrpcClientTracingTest {
 
   @Test
   void unsampled_noSpanButContextAndBaggagePropagated() throws Exception {
-    TestTelemetry off = new TestTelemetry(Sampler.parentBased(Sampler.alwaysOff()));
+    ClientTestTelemetry off = new ClientTestTelemetry(Sampler.parentBased(Sampler.alwaysOff()));
     try {
-      ManagedChannel channel = channel(isolated(off.sdk).build());
+      ManagedChannel channel = channel(isolated(off.otel).build());
       Span parent = off.sdk.getTracer("test").spanBuilder("parent").startSpan();
       assertThat(parent.isRecording()).isFalse();
       try (Scope ignored = Context.current().with(parent)
           .with(Baggage.builder().put("request.id", "r-1").build()).makeCurrent()) {
         unary(channel, "ok");
       }
-      assertThat(off.exporter.getFinishedSpanItems()).isEmpty();
+      assertThat(off.awaitSpans(0)).isEmpty();
+      off.assertEachSpanEndedExactlyOnce();
+      assertThat(off.ends.handedOutCount()).as("the unsampled client span, ended once").isEqualTo(1);
       String traceparent = received.get(0).get(GrpcMetadata.asciiKey("traceparent"));
       assertThat(traceparent).startsWith("00-" + parent.getSpanContext().getTraceId() + "-");
       assertThat(sampledFlag(traceparent)).isFalse();
@@ -313,7 +321,7 @@ class GrpcClientTracingTest {
 
   @Test
   void methodFilter_excludedMethod_noSpanNoInjection() throws Exception {
-    ManagedChannel channel = channel(isolated(telemetry.sdk)
+    ManagedChannel channel = channel(isolated(telemetry.otel)
         .methodFilter(m -> !m.method().equals("Unary")).build());
     unary(channel, "ok");
     ClientCalls.blockingServerStreamingCall(channel, TestService.SERVER_STREAMING, CallOptions.DEFAULT, "ok")
@@ -324,7 +332,7 @@ class GrpcClientTracingTest {
 
   @Test
   void metadataCapture_requestAndResponseAllowlists_caseInsensitiveBinarySkipped() throws Exception {
-    ManagedChannel channel = channel(isolated(telemetry.sdk)
+    ManagedChannel channel = channel(isolated(telemetry.otel)
         .captureRequestMetadata(List.of("X-Tenant", "x-bytes-bin", "absent"))
         .captureResponseMetadata(List.of("X-Served-By", "x-trailer"))
         .build());
@@ -347,7 +355,7 @@ class GrpcClientTracingTest {
 
   @Test
   void semconvOptIn_rpc_newAttributesOnly() throws Exception {
-    ManagedChannel channel = channel(isolated(telemetry.sdk)
+    ManagedChannel channel = channel(isolated(telemetry.otel)
         .config(TracingConfig.of(Map.of(RpcSemconv.OPT_IN_KEY, "http,rpc"))).build());
     assertThatThrownBy(() -> unary(channel, "fail")).isInstanceOf(StatusRuntimeException.class);
     assertThat(telemetry.awaitSpans(1).get(0)).hasAttributesSatisfyingExactly(
@@ -361,7 +369,7 @@ class GrpcClientTracingTest {
 
   @Test
   void semconvOptIn_rpcDup_bothGenerations() throws Exception {
-    ManagedChannel channel = channel(isolated(telemetry.sdk)
+    ManagedChannel channel = channel(isolated(telemetry.otel)
         .config(TracingConfig.of(Map.of(RpcSemconv.OPT_IN_KEY, "rpc/dup"))).build());
     unary(channel, "ok");
     assertThat(telemetry.awaitSpans(1).get(0))
@@ -401,7 +409,7 @@ class GrpcClientTracingTest {
         throw new IllegalStateException("enricher bug");
       }
     };
-    ManagedChannel channel = channel(isolated(telemetry.sdk)
+    ManagedChannel channel = channel(isolated(telemetry.otel)
         .enrichers(List.of(broken, recording)).build());
     try (Scope ignored = Baggage.builder().put("k", "v").build().makeCurrent()) {
       assertThatThrownBy(() -> unary(channel, "fail")).isInstanceOf(StatusRuntimeException.class);
@@ -412,7 +420,7 @@ class GrpcClientTracingTest {
 
   @Test
   void enrichers_notCalledForUnsampledSpans() throws Exception {
-    TestTelemetry off = new TestTelemetry(Sampler.alwaysOff());
+    ClientTestTelemetry off = new ClientTestTelemetry(Sampler.alwaysOff());
     try {
       List<String> seen = new CopyOnWriteArrayList<>();
       AttributeEnricher recording = new AttributeEnricher() {
@@ -421,7 +429,7 @@ class GrpcClientTracingTest {
           seen.add("start");
         }
       };
-      unary(channel(isolated(off.sdk).enrichers(List.of(recording)).build()), "ok");
+      unary(channel(isolated(off.otel).enrichers(List.of(recording)).build()), "ok");
       assertThat(seen).isEmpty();
     } finally {
       off.close();
@@ -484,7 +492,7 @@ class GrpcClientTracingTest {
       }
     };
     // Added first, so it runs after (below) the tracing interceptor.
-    ManagedChannel channel = isolated(telemetry.sdk).build()
+    ManagedChannel channel = isolated(telemetry.otel).build()
         .applyTo(InProcessChannelBuilder.forName(serverName).directExecutor().intercept(below)).build();
     channels.add(channel);
     try (Scope ignored = Context.root().with(parent).makeCurrent()) {
@@ -506,9 +514,9 @@ class GrpcClientTracingTest {
             + " req=" + requests + " resp=" + responses + " timed=" + (nanos > 0) + " bytes=" + requestBytes
             + "/" + responseBytes + " parentSpan=" + Span.fromContext(parent).getSpanContext().isValid());
     for (Sampler sampler : List.of(Sampler.alwaysOn(), Sampler.alwaysOff())) {
-      TestTelemetry other = new TestTelemetry(sampler);
+      ClientTestTelemetry other = new ClientTestTelemetry(sampler);
       try {
-        GrpcClientTracing.Builder builder = isolated(other.sdk);
+        GrpcClientTracing.Builder builder = isolated(other.otel);
         dev.acitrace.grpc.internal.TracingBuilder.callListener(builder, listener);
         ManagedChannel channel = channel(builder.build());
         unary(channel, "ok");
@@ -527,7 +535,7 @@ class GrpcClientTracingTest {
   @Test
   void attemptTracing_factoryAddedToTheCallOptions_tracersSeeTheClientSpan() throws Exception {
     List<io.opentelemetry.api.trace.SpanContext> attempts = new CopyOnWriteArrayList<>();
-    GrpcClientTracing.Builder builder = isolated(telemetry.sdk);
+    GrpcClientTracing.Builder builder = isolated(telemetry.otel);
     dev.acitrace.grpc.internal.TracingBuilder.attemptTracing(builder, call -> new io.grpc.ClientStreamTracer.Factory() {
       @Override
       public io.grpc.ClientStreamTracer newClientStreamTracer(
@@ -558,10 +566,10 @@ class GrpcClientTracingTest {
         return "recording";
       }
     };
-    TestTelemetry custom = new TestTelemetry(recordingSampler);
+    ClientTestTelemetry custom = new ClientTestTelemetry(recordingSampler);
     try {
-      unary(channel(isolated(custom.sdk).build()), "ok");
-      unary(channel(isolated(custom.sdk).samplingAttributes(true).build()), "ok");
+      unary(channel(isolated(custom.otel).build()), "ok");
+      unary(channel(isolated(custom.otel).samplingAttributes(true).build()), "ok");
       assertThat(sampled).containsExactly("null@null", "Unary@localhost");
       assertThat(custom.awaitSpans(2)).allSatisfy(span -> assertThat(span)
           .hasAttribute(RpcSemconv.RPC_METHOD, "Unary")
@@ -589,21 +597,21 @@ class GrpcClientTracingTest {
   @Test
   void builder_invalidArguments_failNamingTheArgument() {
     assertThatThrownBy(() -> GrpcClientTracing.builder(null)).hasMessageContaining("openTelemetry");
-    assertThatThrownBy(() -> GrpcClientTracing.builder(telemetry.sdk).target(" "))
+    assertThatThrownBy(() -> GrpcClientTracing.builder(telemetry.otel).target(" "))
         .hasMessageContaining("target");
-    assertThatThrownBy(() -> GrpcClientTracing.builder(telemetry.sdk)
+    assertThatThrownBy(() -> GrpcClientTracing.builder(telemetry.otel)
         .captureRequestMetadata(List.of("bad key"))
         .build()).hasMessageContaining("metadata key");
-    assertThatThrownBy(() -> GrpcClientTracing.builder(telemetry.sdk).statusRule(null))
+    assertThatThrownBy(() -> GrpcClientTracing.builder(telemetry.otel).statusRule(null))
         .hasMessageContaining("statusRule");
-    assertThatThrownBy(() -> GrpcClientTracing.builder(telemetry.sdk)
+    assertThatThrownBy(() -> GrpcClientTracing.builder(telemetry.otel)
         .config(TracingConfig.of(Map.of("acitrace.span.namer", "nope"))).build())
         .hasMessageContaining("acitrace.span.namer");
   }
 
   @Test
   void target_unixSocket_serverAddressIsThePath() throws Exception {
-    ManagedChannel channel = channel(isolated(telemetry.sdk)
+    ManagedChannel channel = channel(isolated(telemetry.otel)
         .target("unix:///run/acitrace/snap.sock").build());
     unary(channel, "ok");
     assertThat(telemetry.awaitSpans(1).get(0))
@@ -624,7 +632,7 @@ class GrpcClientTracingTest {
         throw new AssertionError("onEnd");
       }
     };
-    ManagedChannel channel = channel(isolated(telemetry.sdk).enrichers(List.of(failing)).build());
+    ManagedChannel channel = channel(isolated(telemetry.otel).enrichers(List.of(failing)).build());
     String reply = ClientCalls.futureUnaryCall(channel.newCall(TestService.UNARY, CallOptions.DEFAULT), "ok")
         .get(5, TimeUnit.SECONDS);
     assertThat(reply).isNotNull();
@@ -636,7 +644,7 @@ class GrpcClientTracingTest {
   void callbacksRunWithCallersContext_followUpCallFromOnCloseContinuesTheTrace() throws Exception {
     // Callbacks on a thread of their own, where nothing is current unless the interceptor makes it so.
     ExecutorService callbacks = Executors.newSingleThreadExecutor();
-    ManagedChannel channel = isolated(telemetry.sdk).build()
+    ManagedChannel channel = isolated(telemetry.otel).build()
         .applyTo(InProcessChannelBuilder.forName(serverName).executor(callbacks)).build();
     try {
       Span parent = telemetry.sdk.getTracer("test").spanBuilder("parent").startSpan();

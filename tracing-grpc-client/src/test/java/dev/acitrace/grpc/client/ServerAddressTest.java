@@ -2,7 +2,7 @@ package dev.acitrace.grpc.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.acitrace.grpc.RpcSemconv;
+import dev.acitrace.grpc.internal.RpcSemconv;
 import io.opentelemetry.api.common.Attributes;
 import org.junit.jupiter.api.Test;
 

@@ -2,8 +2,6 @@ package dev.acitrace.grpc.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.acitrace.grpc.GrpcMetadata;
-import dev.acitrace.grpc.RpcSemconv;
 import io.grpc.Metadata;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;

@@ -5,7 +5,6 @@ import dev.acitrace.api.RpcMethod;
 import dev.acitrace.api.RpcSide;
 import dev.acitrace.api.spi.RpcRequestInfo;
 import dev.acitrace.api.spi.RpcResponseInfo;
-import dev.acitrace.grpc.GrpcMetadata;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.opentelemetry.api.trace.Span;

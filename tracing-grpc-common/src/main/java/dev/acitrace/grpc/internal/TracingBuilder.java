@@ -2,15 +2,14 @@ package dev.acitrace.grpc.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.acitrace.api.Providers;
 import dev.acitrace.api.RpcMethod;
 import dev.acitrace.api.RpcSide;
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.internal.Providers;
 import dev.acitrace.api.spi.AttributeEnricher;
 import dev.acitrace.api.spi.AttributeEnricherProvider;
 import dev.acitrace.api.spi.SpanNamer;
 import dev.acitrace.api.spi.SpanNamerProvider;
-import dev.acitrace.grpc.RpcSemconv;
 import dev.acitrace.grpc.StatusRule;
 import io.opentelemetry.api.OpenTelemetry;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.acitrace.grpc.server;
 
-import dev.acitrace.grpc.GrpcContextBridge;
+import dev.acitrace.grpc.internal.GrpcContextBridge;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;

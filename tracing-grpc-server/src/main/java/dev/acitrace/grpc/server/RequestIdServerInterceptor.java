@@ -3,8 +3,8 @@ package dev.acitrace.grpc.server;
 import static java.util.Objects.requireNonNull;
 
 import dev.acitrace.baggage.BaggageKeys;
-import dev.acitrace.grpc.GrpcContextBridge;
-import dev.acitrace.grpc.GrpcMetadata;
+import dev.acitrace.grpc.internal.GrpcContextBridge;
+import dev.acitrace.grpc.internal.GrpcMetadata;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;

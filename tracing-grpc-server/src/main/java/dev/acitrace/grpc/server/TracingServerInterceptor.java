@@ -1,9 +1,9 @@
 package dev.acitrace.grpc.server;
 
 import dev.acitrace.baggage.BaggageKeys;
-import dev.acitrace.grpc.RpcSemconv;
 import dev.acitrace.grpc.internal.MethodInfo;
 import dev.acitrace.grpc.internal.RpcInstrumenter;
+import dev.acitrace.grpc.internal.RpcSemconv;
 import dev.acitrace.grpc.internal.TracedCall;
 import io.grpc.Grpc;
 import io.grpc.Metadata;

@@ -4,8 +4,8 @@ import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.asser
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.acitrace.api.Providers;
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.internal.Providers;
 import dev.acitrace.api.spi.AttributeEnricherProvider;
 import dev.acitrace.api.spi.SpanNamerProvider;
 import io.grpc.CallOptions;
@@ -32,7 +32,7 @@ class GrpcServerDiscoveryTest {
 
   private static final boolean CLASSPATH = Boolean.getBoolean("acitrace.test.classpath");
 
-  private final TestTelemetry telemetry = new TestTelemetry();
+  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
   private final EchoService service = new EchoService("test.Echo");
   private Server server;
   private ManagedChannel channel;

@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.acitrace.api.TracingConfig;
-import dev.acitrace.grpc.GrpcMetadata;
-import dev.acitrace.grpc.RpcSemconv;
 import dev.acitrace.grpc.StatusRule;
 import dev.acitrace.grpc.client.GrpcClientTracing;
+import dev.acitrace.grpc.internal.GrpcMetadata;
+import dev.acitrace.grpc.internal.RpcSemconv;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -34,6 +34,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.testing.assertj.TracesAssert;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
@@ -57,7 +58,7 @@ class GrpcServerTracingTest {
   private static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("request.id");
   private static final String HEX_128 = "[0-9a-f]{32}";
 
-  private TestTelemetry telemetry = new TestTelemetry();
+  private ServerTestTelemetry telemetry = new ServerTestTelemetry();
   private final EchoService serviceA = new EchoService("test.A");
   private final EchoService serviceB = new EchoService("test.B");
   private final List<Server> servers = new ArrayList<>();
@@ -77,7 +78,11 @@ class GrpcServerTracingTest {
     }
     serviceA.close();
     serviceB.close();
-    telemetry.close();
+    try {
+      telemetry.assertEachSpanEndedExactlyOnce(); // every test: each span ended once, no second end()
+    } finally {
+      telemetry.close();
+    }
   }
 
   /** Starts {@code service} with server tracing as {@code configure} builds it; returns its name. */
@@ -93,7 +98,7 @@ class GrpcServerTracingTest {
       builder.executor(executor);
     }
     // isolated from the environment and from providers on the test path (discovery has its own test)
-    GrpcServerTracing.Builder tracing = GrpcServerTracing.builder(telemetry.sdk)
+    GrpcServerTracing.Builder tracing = GrpcServerTracing.builder(telemetry.otel)
         .config(TracingConfig.of(Map.of()))
         .enrichers(List.of());
     servers.add(configure.apply(tracing).build().applyTo(builder).build().start());
@@ -105,7 +110,7 @@ class GrpcServerTracingTest {
   }
 
   private ManagedChannel tracedChannel(String name) {
-    ManagedChannel channel = GrpcClientTracing.builder(telemetry.sdk)
+    ManagedChannel channel = GrpcClientTracing.builder(telemetry.otel)
         .config(TracingConfig.of(Map.of()))
         .enrichers(List.of())
         .build()
@@ -142,7 +147,7 @@ class GrpcServerTracingTest {
       present = false;
     }
     assertThat(present).isEqualTo(Boolean.getBoolean("acitrace.test.grpcOverride"));
-    assertThat(dev.acitrace.grpc.GrpcContextBridge.grpcStoredInOpenTelemetry()).isEqualTo(present);
+    assertThat(dev.acitrace.grpc.internal.GrpcContextBridge.grpcStoredInOpenTelemetry()).isEqualTo(present);
   }
 
   @Test
@@ -150,21 +155,21 @@ class GrpcServerTracingTest {
     ManagedChannel channel = tracedChannel(start(serviceA));
     assertThat(ClientCalls.blockingUnaryCall(channel, serviceA.unary, CallOptions.DEFAULT, "ok"))
         .isEqualTo("echo:ok");
-    List<SpanData> spans = telemetry.awaitSpans(2);
-    SpanData client = span(spans, SpanKind.CLIENT, "test.A/Unary");
-    SpanData server = span(spans, SpanKind.SERVER, "test.A/Unary");
-    assertThat(client).hasNoParent();
-    assertThat(server)
-        .hasParent(client)
-        .hasStatus(StatusData.unset())
-        .hasEnded()
-        .hasAttributesSatisfyingExactly(
-            equalTo(RpcSemconv.RPC_SYSTEM, "grpc"),
-            equalTo(RpcSemconv.RPC_SERVICE, "test.A"),
-            equalTo(RpcSemconv.RPC_METHOD, "Unary"),
-            equalTo(RpcSemconv.RPC_GRPC_STATUS_CODE, 0L),
-            satisfies(RpcSemconv.RPC_GRPC_DURATION_MS, d -> d.isGreaterThanOrEqualTo(0)),
-            satisfies(REQUEST_ID, id -> id.matches(HEX_128)));
+    telemetry.awaitTraces(2).hasTracesSatisfyingExactly(trace -> trace.hasSpansSatisfyingExactly(
+        span -> span.hasName("test.A/Unary").hasKind(SpanKind.CLIENT).hasNoParent(),
+        span -> span.hasName("test.A/Unary")
+            .hasKind(SpanKind.SERVER)
+            .hasParent(trace.getSpan(0))
+            .hasStatus(StatusData.unset())
+            .hasEnded()
+            .hasAttributesSatisfyingExactly(
+                equalTo(RpcSemconv.RPC_SYSTEM, "grpc"),
+                equalTo(RpcSemconv.RPC_SERVICE, "test.A"),
+                equalTo(RpcSemconv.RPC_METHOD, "Unary"),
+                equalTo(RpcSemconv.RPC_GRPC_STATUS_CODE, 0L),
+                satisfies(RpcSemconv.RPC_GRPC_DURATION_MS, d -> d.isGreaterThanOrEqualTo(0)),
+                satisfies(REQUEST_ID, id -> id.matches(HEX_128)))));
+    SpanData server = span(telemetry.exporter.getFinishedSpanItems(), SpanKind.SERVER, "test.A/Unary");
     EchoService.Seen seen = serviceA.seen.get(0);
     assertThat(seen.span().getSpanId()).isEqualTo(server.getSpanId());
     assertThat(seen.baggage()).containsEntry("request.id", server.getAttributes().get(REQUEST_ID));
@@ -285,6 +290,8 @@ class GrpcServerTracingTest {
             equalTo(AttributeKey.stringKey("exception.type"), "java.lang.IllegalArgumentException")));
     assertThat(thrown.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
     assertThat(spans.get(1)).hasAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, 0L);
+
+    telemetry.assertEachSpanEndedExactlyOnce();
   }
 
   @Test
@@ -343,11 +350,14 @@ class GrpcServerTracingTest {
     SpanData serverA = span(spans, SpanKind.SERVER, "test.A/Unary");
     SpanData clientB = span(spans, SpanKind.CLIENT, "test.B/Unary");
     SpanData serverB = span(spans, SpanKind.SERVER, "test.B/Unary");
-    assertThat(spans).extracting(SpanData::getTraceId).containsOnly(root.getTraceId());
-    assertThat(clientA).hasParent(root);
-    assertThat(serverA).hasParent(clientA).hasAttribute(REQUEST_ID, "req-123");
-    assertThat(clientB).hasParent(serverA);
-    assertThat(serverB).hasParent(clientB).hasAttribute(REQUEST_ID, "req-123");
+    TracesAssert.assertThat(spans).hasTracesSatisfyingExactly(trace -> trace.hasSpansSatisfyingExactlyInAnyOrder(
+        span -> span.hasName("root").hasNoParent(),
+        span -> span.hasKind(SpanKind.CLIENT).hasName("test.A/Unary").hasParent(root),
+        span -> span.hasKind(SpanKind.SERVER).hasName("test.A/Unary").hasParent(clientA)
+            .hasAttribute(REQUEST_ID, "req-123"),
+        span -> span.hasKind(SpanKind.CLIENT).hasName("test.B/Unary").hasParent(serverA),
+        span -> span.hasKind(SpanKind.SERVER).hasName("test.B/Unary").hasParent(clientB)
+            .hasAttribute(REQUEST_ID, "req-123")));
     assertThat(serviceB.seen).hasSize(1);
     assertThat(serviceB.seen.get(0).baggage()).containsExactlyInAnyOrderEntriesOf(
         Map.of("user.id", "alice", "request.id", "req-123"));
@@ -388,9 +398,10 @@ class GrpcServerTracingTest {
   @Test
   void unsampled_noSpansButTraceBaggageAndRequestIdReachB() throws Exception {
     telemetry.close();
-    telemetry = new TestTelemetry(Sampler.parentBased(Sampler.alwaysOff()));
+    telemetry = new ServerTestTelemetry(Sampler.parentBased(Sampler.alwaysOff()));
     threeHop("relay", Baggage.builder().put("user.id", "carol").build());
-    assertThat(telemetry.exporter.getFinishedSpanItems()).isEmpty();
+    assertThat(telemetry.awaitSpans(0)).isEmpty();
+    assertThat(telemetry.ends.handedOutCount()).as("client and server spans at A and B, unsampled, each ended once").isEqualTo(4);
     EchoService.Seen atA = serviceA.seen.get(0);
     EchoService.Seen atB = serviceB.seen.get(0);
     assertThat(atA.span().isValid()).isTrue();
@@ -587,7 +598,7 @@ class GrpcServerTracingTest {
                 new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 40123)).build();
           }
         });
-    GrpcServerTracing.builder(telemetry.sdk).config(TracingConfig.of(Map.of())).enrichers(List.of()).build()
+    GrpcServerTracing.builder(telemetry.otel).config(TracingConfig.of(Map.of())).enrichers(List.of()).build()
         .applyTo(builder);
     servers.add(builder.build().start());
     ClientCalls.blockingUnaryCall(plainChannel(name), serviceA.unary, CallOptions.DEFAULT, "ok");
@@ -671,11 +682,11 @@ class GrpcServerTracingTest {
   @Test
   void builder_invalidArguments_failNamingTheArgument() {
     assertThatThrownBy(() -> GrpcServerTracing.builder(null)).hasMessageContaining("openTelemetry");
-    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.sdk).publicEndpoint(null))
+    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.otel).publicEndpoint(null))
         .hasMessageContaining("keptBaggageKeys");
-    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.sdk).methodFilter(null))
+    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.otel).methodFilter(null))
         .hasMessageContaining("methodFilter");
-    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.sdk).requestIds(null))
+    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.otel).requestIds(null))
         .hasMessageContaining("requestIds");
   }
 }

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 @SuppressWarnings("try") // scopes are opened for their effect
 class GrpcTelemetryInteropTest {
 
-  private final TestTelemetry telemetry = new TestTelemetry();
+  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
   private final EchoService service = new EchoService("test.A");
   private final List<Server> servers = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();

@@ -8,7 +8,7 @@ import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.AttributeEnricher;
 import dev.acitrace.api.spi.RpcRequestInfo;
 import dev.acitrace.api.spi.RpcResponseInfo;
-import dev.acitrace.grpc.RpcSemconv;
+import dev.acitrace.grpc.internal.RpcSemconv;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -42,7 +42,7 @@ class ServerCallSafetyTest {
 
   private static final MethodDescriptor<String, String> UNARY = EchoService.unaryOf("test.Safety");
 
-  private final TestTelemetry telemetry = new TestTelemetry();
+  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
   private final CountDownLatch completed = new CountDownLatch(1);
   private Server server;
   private ManagedChannel channel;
@@ -50,7 +50,11 @@ class ServerCallSafetyTest {
   @AfterEach
   void stop() throws InterruptedException {
     stopServer();
-    telemetry.close();
+    try {
+      telemetry.assertEachSpanEndedExactlyOnce(); // every test: each span ended once, no second end()
+    } finally {
+      telemetry.close();
+    }
   }
 
   private void stopServer() throws InterruptedException {
@@ -91,7 +95,7 @@ class ServerCallSafetyTest {
     String name = InProcessServerBuilder.generateName();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor()
         .addService(ServerServiceDefinition.builder("test.Safety").addMethod(UNARY, handler).build());
-    server = configure.apply(GrpcServerTracing.builder(telemetry.sdk)
+    server = configure.apply(GrpcServerTracing.builder(telemetry.otel)
             .config(TracingConfig.of(Map.of()))
             .enrichers(List.of()))
         .build()
@@ -212,10 +216,10 @@ class ServerCallSafetyTest {
           .as(reserved).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("header")
           .hasMessageContaining("reserved");
     }
-    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.sdk)
+    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.otel)
         .captureRequestMetadata(Arrays.asList("x-a", null)))
         .isInstanceOf(NullPointerException.class).hasMessageContaining("captureRequestMetadata");
-    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.sdk)
+    assertThatThrownBy(() -> GrpcServerTracing.builder(telemetry.otel)
         .captureResponseMetadata(List.of("bad key")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("captureResponseMetadata");
   }

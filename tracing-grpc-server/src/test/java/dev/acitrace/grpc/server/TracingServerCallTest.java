@@ -8,10 +8,10 @@ import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.AttributeEnricher;
 import dev.acitrace.api.spi.RpcRequestInfo;
 import dev.acitrace.api.spi.RpcResponseInfo;
-import dev.acitrace.grpc.RpcSemconv;
 import dev.acitrace.grpc.StatusRule;
 import dev.acitrace.grpc.internal.MethodInfo;
 import dev.acitrace.grpc.internal.RpcInstrumenter;
+import dev.acitrace.grpc.internal.RpcSemconv;
 import dev.acitrace.grpc.internal.TracedCall;
 import dev.acitrace.grpc.internal.TracingBuilder;
 import io.grpc.Attributes;
@@ -32,7 +32,7 @@ class TracingServerCallTest {
   private static final MethodDescriptor<String, String> UNARY = EchoService.unaryOf("test.Direct");
   private static final Metadata.Key<String> TRAILER = Metadata.Key.of("x-trailer", Metadata.ASCII_STRING_MARSHALLER);
 
-  private final TestTelemetry telemetry = new TestTelemetry();
+  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
   /** What the enricher saw at the end: status name and the x-trailer value. */
   private final List<String> seen = new CopyOnWriteArrayList<>();
 

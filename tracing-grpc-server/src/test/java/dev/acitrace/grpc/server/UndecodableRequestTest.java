@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.acitrace.api.TracingConfig;
-import dev.acitrace.grpc.RpcSemconv;
+import dev.acitrace.grpc.internal.RpcSemconv;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -86,7 +86,7 @@ class UndecodableRequestTest {
 
   private static final String METHOD = "test.Strict/Unary";
 
-  private final TestTelemetry telemetry = new TestTelemetry();
+  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
   private final ExecutorService executor = Executors.newFixedThreadPool(2);
   private Server server;
   private ManagedChannel channel;
@@ -96,7 +96,11 @@ class UndecodableRequestTest {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     executor.shutdownNow();
-    telemetry.close();
+    try {
+      telemetry.assertEachSpanEndedExactlyOnce(); // every test: each span ended once, no second end()
+    } finally {
+      telemetry.close();
+    }
   }
 
   @Test
@@ -114,7 +118,7 @@ class UndecodableRequestTest {
         }))
         .build();
     String name = InProcessServerBuilder.generateName();
-    server = GrpcServerTracing.builder(telemetry.sdk)
+    server = GrpcServerTracing.builder(telemetry.otel)
         .config(TracingConfig.of(Map.of()))
         .enrichers(List.of())
         .build()

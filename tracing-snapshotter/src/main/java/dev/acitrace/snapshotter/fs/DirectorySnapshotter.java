@@ -1,8 +1,8 @@
 package dev.acitrace.snapshotter.fs;
 
+import static dev.acitrace.snapshotter.SnapshotLimits.quote;
 import static java.util.Objects.requireNonNull;
 
-import com.google.protobuf.Timestamp;
 import dev.acitrace.snapshotter.AlreadyExistsException;
 import dev.acitrace.snapshotter.FailedPreconditionException;
 import dev.acitrace.snapshotter.InvalidArgumentException;
@@ -11,11 +11,16 @@ import dev.acitrace.snapshotter.Mount;
 import dev.acitrace.snapshotter.NotFoundException;
 import dev.acitrace.snapshotter.SnapshotFilter;
 import dev.acitrace.snapshotter.SnapshotInfo;
+import dev.acitrace.snapshotter.SnapshotLimits;
 import dev.acitrace.snapshotter.Snapshotter;
 import dev.acitrace.snapshotter.SnapshotterClosedException;
 import dev.acitrace.snapshotter.Usage;
 import dev.acitrace.snapshotter.proto.SnapshotRecord;
 import dev.acitrace.snapshotter.proto.SnapshotStore;
+import dev.acitrace.snapshotter.storage.MetadataStore;
+import dev.acitrace.snapshotter.storage.MetadataStoreException;
+import dev.acitrace.snapshotter.storage.SqliteMetadataStore;
+import dev.acitrace.snapshotter.storage.StoredSnapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -23,23 +28,21 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -59,48 +62,50 @@ import java.util.logging.Logger;
  *   <li>{@link #remove} refuses a snapshot that is some other snapshot's parent.
  * </ul>
  *
- * <p>Layout under the root: {@code metadata.pb} (all metadata, replaced atomically and durably on
- * every change, see {@code MetadataFile}), {@code snapshots/<id>/} (one directory per snapshot; ids
- * are never reused) and {@code lock} (held while open, so two processes never share a root).
+ * <p>Layout under the root: {@code metadata.db} (all metadata, an embedded SQLite database, one durable
+ * transaction per change, see {@link SqliteMetadataStore}), {@code snapshots/<id>/} (one directory per
+ * snapshot; ids are never reused) and {@code lock} (held while open, so two processes never share a
+ * root). A root written by an older release ({@code metadata.pb}) is migrated into the database on the
+ * first start, in one transaction, and the old file renamed {@code metadata.pb.migrated}.
  * Directories are created before and deleted after the metadata that names them, so a crash can leave
  * only unreferenced directories, which {@link #cleanup()} deletes.
  *
  * <p>Thread safety: operations on one key are serialized by per-key locks (operations naming two keys
- * take both); metadata changes are serialized by one lock held only for the in-memory update and the
- * metadata write, never while file trees are copied or measured.
+ * take both); the metadata store serializes its own transactions, which never include copying or
+ * measuring file trees.
  */
 public final class DirectorySnapshotter implements Snapshotter {
 
   private static final Logger logger = Logger.getLogger(DirectorySnapshotter.class.getName());
 
-  /** containerd's limit on one label: key and value together (labels.Validate). */
-  static final int MAX_LABEL_SIZE = 4096;
+  static final String DATABASE = "metadata.db";
+  static final String LEGACY_METADATA = "metadata.pb";
+  static final String MIGRATED_METADATA = "metadata.pb.migrated";
+
+  /** Longer than any image's layer chain (containerd's overlayfs stacks up to ~500 before mount options overflow). */
+  private static final int MAX_PARENT_CHAIN = 4096;
 
   private final Path root;
   private final Path snapshots;
-  private final MetadataFile metadata;
+  private final MetadataStore store;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final Clock clock;
   private final Layout layout;
   private final KeyLocks keyLocks = new KeyLocks();
-  private final Object metadataLock = new Object();
   /** Ids of directories being created, not yet in the metadata; cleanup must leave them alone. */
   private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
 
-  /** Immutable; replaced under {@link #metadataLock}, read without it. */
-  private volatile State state;
   private volatile boolean closed;
 
-  private DirectorySnapshotter(Path root, MetadataFile metadata, FileChannel lockChannel, FileLock lock,
-      State state, Clock clock, Layout layout) {
+  private DirectorySnapshotter(Path root, MetadataStore store, FileChannel lockChannel, FileLock lock,
+      Clock clock, Layout layout) {
     this.root = root;
     this.layout = layout;
     this.snapshots = root.resolve("snapshots");
-    this.metadata = metadata;
+    this.store = store;
     this.lockChannel = lockChannel;
     this.lock = lock;
-    this.state = state;
     this.clock = clock;
   }
 
@@ -117,20 +122,30 @@ public final class DirectorySnapshotter implements Snapshotter {
   }
 
   static DirectorySnapshotter open(Path root, Clock clock) throws IOException {
-    return open(root, clock, Layout.COPY);
+    return open(root, clock, SqliteMetadataStore::open);
   }
 
-  static DirectorySnapshotter open(Path root, Clock clock, Layout layout) throws IOException {
+  /** Opens the metadata store of a root; tests substitute one that fails. */
+  @FunctionalInterface
+  interface StoreOpener {
+    MetadataStore open(Path file) throws IOException;
+  }
+
+  static DirectorySnapshotter open(Path root, Clock clock, StoreOpener opener) throws IOException {
+    return open(root, clock, opener, Layout.COPY);
+  }
+
+  static DirectorySnapshotter open(Path root, Clock clock, StoreOpener opener, Layout layout) throws IOException {
     requireNonNull(root, "root");
     requireNonNull(clock, "clock");
     Path absolute = root.toAbsolutePath().normalize();
     if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
       throw new NotDirectoryException(absolute + " exists and is not a directory");
     }
-    Files.createDirectories(absolute);
-    Files.createDirectories(absolute.resolve("snapshots"));
-    FileChannel channel = FileChannel.open(absolute.resolve("lock"),
-        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    // explicit modes whatever the umask: see Permissions
+    Permissions.createRoot(absolute);
+    Permissions.createPrivateDirectory(absolute.resolve("snapshots"));
+    FileChannel channel = Permissions.openPrivateFile(absolute.resolve("lock"));
     FileLock fileLock;
     try {
       fileLock = channel.tryLock();
@@ -144,17 +159,47 @@ public final class DirectorySnapshotter implements Snapshotter {
       channel.close();
       throw new IOException("snapshotter root " + absolute + " is in use by another snapshotter");
     }
+    MetadataStore store = null;
     try {
-      MetadataFile metadata = new MetadataFile(absolute);
-      State state = State.from(metadata.read(), highestDirectoryId(absolute.resolve("snapshots")));
-      // prove the root writable now rather than on the first request
-      metadata.write(state.toStore());
-      return new DirectorySnapshotter(absolute, metadata, channel, fileLock, state, clock, layout);
+      store = opener.open(absolute.resolve(DATABASE));
+      migrate(absolute, store);
+      // a crash after a directory was created but before its metadata was written leaves a directory
+      // whose id the database does not know: never hand that id out again
+      store.reserveIdsThrough(highestDirectoryId(absolute.resolve("snapshots")));
+      return new DirectorySnapshotter(absolute, store, channel, fileLock, clock, layout);
     } catch (IOException | RuntimeException e) {
+      if (store != null) {
+        store.close();
+      }
       fileLock.release();
       channel.close();
       throw e;
     }
+  }
+
+  /** Moves a pre-SQLite root's {@code metadata.pb} into the database: one transaction, then a rename. */
+  private static void migrate(Path root, MetadataStore store) throws IOException {
+    MetadataFile legacy = new MetadataFile(root);
+    if (!Files.exists(legacy.path(), LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (store.isEmpty()) {
+      SnapshotStore old = legacy.read();
+      List<StoredSnapshot> records = new ArrayList<>(old.getSnapshotsCount());
+      for (SnapshotRecord r : old.getSnapshotsList()) {
+        SnapshotInfo info = new SnapshotInfo(r.getName(), r.getParent(), MetadataFile.fromProto(r.getKind()),
+            MetadataFile.fromProto(r.getCreatedAt()), MetadataFile.fromProto(r.getUpdatedAt()), r.getLabelsMap());
+        records.add(new StoredSnapshot(r.getId(), info, new Usage(r.getSize(), r.getInodes())));
+      }
+      store.load(records, old.getNextId());
+      logger.info(() -> "migrated " + records.size() + " snapshots from " + legacy.path() + " to " + DATABASE);
+    } else {
+      // a crash between the migration's commit and the rename: the database already has it all
+      logger.info(() -> legacy.path() + " was already migrated");
+    }
+    Files.move(legacy.path(), root.resolve(MIGRATED_METADATA), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+    MetadataFile.syncDirectory(root);
   }
 
   /**
@@ -169,7 +214,7 @@ public final class DirectorySnapshotter implements Snapshotter {
   @Override
   public SnapshotInfo stat(String key) {
     checkOpen();
-    return get(state, requireKey(key, "key")).info();
+    return store.require(requireKey(key, "key")).info();
   }
 
   @Override
@@ -180,33 +225,29 @@ public final class DirectorySnapshotter implements Snapshotter {
     String key = requireKey(info.name(), "info.name");
     for (String path : fieldPaths) {
       if (!path.equals("labels") && !(path.startsWith("labels.") && path.length() > "labels.".length())) {
-        throw new InvalidArgumentException("cannot update field \"" + path + "\" of snapshot " + key
+        throw new InvalidArgumentException("cannot update field " + quote(path) + " of snapshot " + quote(key)
             + ": only labels and labels.<key> are updatable");
       }
     }
     try (KeyLocks.Held ignored = keyLocks.lock(key)) {
-      Map<String, String> updated = new HashMap<>(get(state, key).info().labels());
-      if (fieldPaths.isEmpty()) {
-        updated = new HashMap<>(info.labels());
-      } else {
-        for (String path : fieldPaths) {
-          if (path.equals("labels")) {
-            updated = new HashMap<>(info.labels());
-          } else {
-            String label = path.substring("labels.".length());
-            updated.put(label, info.labels().getOrDefault(label, ""));
+      return store.updateLabels(key, current -> {
+        Map<String, String> updated = new HashMap<>(current);
+        if (fieldPaths.isEmpty()) {
+          updated = new HashMap<>(info.labels());
+        } else {
+          for (String path : fieldPaths) {
+            if (path.equals("labels")) {
+              updated = new HashMap<>(info.labels());
+            } else {
+              String label = path.substring("labels.".length());
+              updated.put(label, info.labels().getOrDefault(label, ""));
+            }
           }
         }
-      }
-      // as in containerd, a label set to the empty string is removed
-      updated.values().removeIf(String::isEmpty);
-      validateLabels(updated);
-      Map<String, String> labels = updated;
-      return mutate(s -> {
-        Entry entry = get(s, key);
-        Entry changed = entry.with(entry.info().withLabels(labels, now()));
-        return new Change(s.put(changed), changed.info());
-      });
+        // as in containerd, a label set to the empty string is removed
+        updated.values().removeIf(String::isEmpty);
+        return updated;
+      }, now());
     }
   }
 
@@ -215,21 +256,20 @@ public final class DirectorySnapshotter implements Snapshotter {
     checkOpen();
     requireKey(key, "key");
     try (KeyLocks.Held ignored = keyLocks.lock(key)) {
-      Entry entry = get(state, key);
+      StoredSnapshot entry = store.require(key);
       if (entry.info().kind() == Kind.COMMITTED) {
         return entry.usage();
       }
       return Trees.measure(layout.content(directory(entry.id())));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot measure snapshot " + key, e);
+      throw new UncheckedIOException("cannot measure snapshot " + quote(key), e);
     }
   }
 
   @Override
   public List<Mount> mounts(String key) {
     checkOpen();
-    Entry entry = get(state, requireKey(key, "key"));
-    return mountsOf(entry);
+    return mountsOf(store.require(requireKey(key, "key")));
   }
 
   @Override
@@ -244,51 +284,42 @@ public final class DirectorySnapshotter implements Snapshotter {
 
   private List<Mount> create(Kind kind, String key, String parent, Map<String, String> labels) {
     checkOpen();
-    requireKey(key, "key");
+    SnapshotLimits.checkKey(key, "key");
     requireNonNull(parent, "parent");
     requireNonNull(labels, "labels");
-    validateLabels(labels);
+    SnapshotLimits.checkLabels(labels);
     // holding the parent's lock keeps it from being removed while we copy it
     try (KeyLocks.Held ignored = keyLocks.lock(key, parent)) {
-      State current = state;
-      if (current.entries().containsKey(key)) {
-        throw new AlreadyExistsException("snapshot " + key + " already exists");
+      if (store.get(key).isPresent()) {
+        throw new AlreadyExistsException("snapshot " + quote(key) + " already exists");
       }
-      Entry parentEntry = null;
+      StoredSnapshot parentEntry = null;
       if (!parent.isEmpty()) {
-        parentEntry = current.entries().get(parent);
-        if (parentEntry == null) {
-          throw new NotFoundException("parent snapshot " + parent + " does not exist");
-        }
+        parentEntry = store.get(parent).orElseThrow(
+            () -> new NotFoundException("parent snapshot " + quote(parent) + " does not exist"));
         if (parentEntry.info().kind() != Kind.COMMITTED) {
-          throw new InvalidArgumentException("parent " + parent + " is not a committed snapshot");
+          throw new InvalidArgumentException("parent " + quote(parent) + " is not a committed snapshot");
         }
       }
-      long id = allocateId();
+      long id = store.allocateId();
       inFlight.add(id);
       Path directory = directory(id);
       try {
-        Files.createDirectory(directory);
+        Trees.createDirectory(directory);
         layout.populate(directory, parentEntry == null ? null : directory(parentEntry.id()), kind);
         // The new directory's entry in snapshots/ must be on disk before metadata that names it.
         MetadataFile.syncDirectory(directory.getParent());
         Instant now = now();
-        Entry entry = new Entry(id, new SnapshotInfo(key, parent, kind, now, now, labels), Usage.ZERO);
-        mutate(s -> {
-          if (s.entries().containsKey(key)) {
-            throw new AlreadyExistsException("snapshot " + key + " already exists");
-          }
-          return new Change(s.put(entry), null);
-        });
+        StoredSnapshot entry = store.create(id, new SnapshotInfo(key, parent, kind, now, now, labels));
         return mountsOf(entry);
-      } catch (MetadataWriteException e) {
-        // The new metadata may be on disk (renamed, only its directory sync failed) and name this
-        // directory: deleting it could leave a snapshot without content after a restart. If the write
-        // did not happen, the directory is unreferenced and cleanup() removes it.
+      } catch (MetadataStoreException e) {
+        // The transaction may have reached the disk (a failed fsync says nothing either way) and name
+        // this directory: deleting it could leave a snapshot without content after a restart. If it did
+        // not, the directory is unreferenced and cleanup() removes it.
         throw e;
       } catch (IOException e) {
         deleteQuietly(directory);
-        throw new UncheckedIOException("cannot create snapshot " + key, e);
+        throw new UncheckedIOException("cannot create snapshot " + quote(key), e);
       } catch (RuntimeException e) {
         deleteQuietly(directory);
         throw e;
@@ -301,29 +332,26 @@ public final class DirectorySnapshotter implements Snapshotter {
   @Override
   public void commit(String name, String key, Map<String, String> labels) {
     checkOpen();
-    requireKey(name, "name");
+    SnapshotLimits.checkKey(name, "name");
     requireKey(key, "key");
     requireNonNull(labels, "labels");
-    validateLabels(labels);
+    SnapshotLimits.checkLabels(labels);
     try (KeyLocks.Held ignored = keyLocks.lock(name, key)) {
-      Entry active = get(state, key);
+      StoredSnapshot active = store.require(key);
       if (active.info().kind() != Kind.ACTIVE) {
-        throw new FailedPreconditionException("snapshot " + key + " is " + active.info().kind().label()
+        throw new FailedPreconditionException("snapshot " + quote(key) + " is " + active.info().kind().label()
             + ", only active snapshots can be committed");
       }
-      if (state.entries().containsKey(name)) {
-        throw new AlreadyExistsException("snapshot " + name + " already exists");
+      if (store.get(name).isPresent()) {
+        throw new AlreadyExistsException("snapshot " + quote(name) + " already exists");
       }
       Usage usage;
       try {
         usage = Trees.measure(layout.content(directory(active.id())));
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot measure snapshot " + key, e);
+        throw new UncheckedIOException("cannot measure snapshot " + quote(key), e);
       }
-      Instant now = now();
-      Entry committed = new Entry(active.id(),
-          new SnapshotInfo(name, active.info().parent(), Kind.COMMITTED, now, now, labels), usage);
-      mutate(s -> new Change(s.remove(key).put(committed), null));
+      store.commit(key, name, labels, usage, now());
     }
   }
 
@@ -331,52 +359,44 @@ public final class DirectorySnapshotter implements Snapshotter {
   public void remove(String key) {
     checkOpen();
     requireKey(key, "key");
-    Entry removed;
     try (KeyLocks.Held ignored = keyLocks.lock(key)) {
-      removed = mutate(s -> {
-        Entry entry = get(s, key);
-        for (Entry other : s.entries().values()) {
-          if (other.info().parent().equals(key)) {
-            throw new FailedPreconditionException("cannot remove snapshot " + key
-                + ": snapshot " + other.info().name() + " has it as parent");
-          }
-        }
-        return new Change(s.remove(key), entry);
-      });
+      StoredSnapshot removed = store.remove(key);
       // after the metadata: a crash here leaves an unreferenced directory for cleanup(), never
       // metadata naming a half-deleted directory
       try {
         Trees.deleteRecursively(directory(removed.id()));
       } catch (IOException e) {
-        logger.log(Level.WARNING, "snapshot " + key + " removed; its directory is left for cleanup", e);
+        logger.log(Level.WARNING, "snapshot " + quote(key) + " removed; its directory is left for cleanup", e);
       }
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Snapshots are read from the database in bounded batches (see {@link MetadataStore#walk}), so a
+   * walk over any number of snapshots holds one batch at a time. When the caller's gRPC call is
+   * cancelled ({@code io.grpc.Context}), the walk stops between batches with a
+   * {@link java.util.concurrent.CancellationException}.
+   */
   @Override
   public void walk(Consumer<? super SnapshotInfo> visitor, List<String> filters) {
     checkOpen();
     requireNonNull(visitor, "visitor");
     Predicate<SnapshotInfo> filter = SnapshotFilter.parseAll(filters);
-    for (Entry entry : state.entries().values()) {
-      if (filter.test(entry.info())) {
-        visitor.accept(entry.info());
-      }
-    }
+    io.grpc.Context call = io.grpc.Context.current();
+    store.walk(filter, visitor, call::isCancelled);
   }
 
   @Override
   public void cleanup() {
     checkOpen();
-    Set<Long> referenced = new HashSet<>();
-    for (Entry entry : state.entries().values()) {
-      referenced.add(entry.id());
-    }
     try (DirectoryStream<Path> children = Files.newDirectoryStream(snapshots)) {
       for (Path child : children) {
         Long id = parseId(child.getFileName().toString());
-        // re-read the in-flight set per entry: a prepare may have started since we began
-        if (id == null || referenced.contains(id) || inFlight.contains(id) || state.referencesId(id)) {
+        // check in-flight ids before the database: a prepare adds its id before it creates the directory
+        // and removes it only after its metadata is committed
+        if (id == null || inFlight.contains(id) || store.containsId(id)) {
           continue;
         }
         Trees.deleteRecursively(child);
@@ -389,17 +409,18 @@ public final class DirectorySnapshotter implements Snapshotter {
 
   @Override
   public void close() {
-    synchronized (metadataLock) {
+    synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
-      try {
-        lock.release();
-        lockChannel.close();
-      } catch (IOException e) {
-        logger.log(Level.FINE, "closing the lock of " + root, e);
-      }
+    }
+    store.close();
+    try {
+      lock.release();
+      lockChannel.close();
+    } catch (IOException e) {
+      logger.log(Level.FINE, "closing the lock of " + root, e);
     }
   }
 
@@ -414,34 +435,31 @@ public final class DirectorySnapshotter implements Snapshotter {
     return snapshots.resolve(Long.toString(id));
   }
 
-  private List<Mount> mountsOf(Entry entry) {
+  private List<Mount> mountsOf(StoredSnapshot entry) {
     return switch (entry.info().kind()) {
       case ACTIVE, VIEW -> layout.mounts(entry.info().kind(), directory(entry.id()), parentDirectories(entry));
-      default -> throw new FailedPreconditionException("snapshot " + entry.info().name() + " is "
+      default -> throw new FailedPreconditionException("snapshot " + quote(entry.info().name()) + " is "
           + entry.info().kind().label() + ": only active snapshots and views have mounts");
     };
   }
 
   /** The directories of an entry's parent, grandparent, ... nearest first (for layouts that stack them). */
-  private List<Path> parentDirectories(Entry entry) {
+  private List<Path> parentDirectories(StoredSnapshot entry) {
     if (!layout.needsParents()) {
       return List.of();
     }
     List<Path> parents = new ArrayList<>();
-    Map<String, Entry> entries = state.entries();
-    for (Entry p = entries.get(entry.info().parent()); p != null && parents.size() <= entries.size();
-        p = entries.get(p.info().parent())) {
+    String parent = entry.info().parent();
+    // bounded: a parent chain is never longer than the snapshots there are, whatever the store says
+    while (!parent.isEmpty() && parents.size() < MAX_PARENT_CHAIN) {
+      StoredSnapshot p = store.get(parent).orElse(null);
+      if (p == null) {
+        break;
+      }
       parents.add(directory(p.id()));
+      parent = p.info().parent();
     }
     return parents;
-  }
-
-  private long allocateId() {
-    synchronized (metadataLock) {
-      State s = state;
-      state = s.withNextId(s.nextId() + 1);
-      return s.nextId();
-    }
   }
 
   private Instant now() {
@@ -459,51 +477,6 @@ public final class DirectorySnapshotter implements Snapshotter {
       throw new InvalidArgumentException(what + " must not be empty");
     }
     return key;
-  }
-
-  private static void validateLabels(Map<String, String> labels) {
-    for (Map.Entry<String, String> label : labels.entrySet()) {
-      if (label.getKey().isEmpty()) {
-        throw new InvalidArgumentException("label keys must not be empty");
-      }
-      if (label.getKey().length() + label.getValue().length() > MAX_LABEL_SIZE) {
-        throw new InvalidArgumentException("label " + label.getKey() + " exceeds " + MAX_LABEL_SIZE + " characters");
-      }
-    }
-  }
-
-  private static Entry get(State s, String key) {
-    Entry entry = s.entries().get(key);
-    if (entry == null) {
-      throw new NotFoundException("snapshot " + key + " does not exist");
-    }
-    return entry;
-  }
-
-  /** Applies a change to the state and makes it durable before anyone sees it. */
-  private <T> T mutate(Function<State, Change> change) {
-    synchronized (metadataLock) {
-      checkOpen();
-      Change result = change.apply(state);
-      try {
-        metadata.write(result.state().toStore());
-      } catch (IOException e) {
-        throw new MetadataWriteException("cannot write snapshot metadata " + metadata.path(), e);
-      }
-      state = result.state();
-      @SuppressWarnings("unchecked")
-      T value = (T) result.value();
-      return value;
-    }
-  }
-
-  /** A metadata write failed: the file on disk may hold either the old or the new state. */
-  private static final class MetadataWriteException extends UncheckedIOException {
-    private static final long serialVersionUID = 1L;
-
-    MetadataWriteException(String message, IOException cause) {
-      super(message, cause);
-    }
   }
 
   private static void deleteQuietly(Path directory) {
@@ -536,102 +509,5 @@ public final class DirectorySnapshotter implements Snapshotter {
       return 0;
     }
     return highest;
-  }
-
-  private record Change(State state, Object value) {}
-
-  /** One snapshot: its directory id, its info and (committed only) its recorded usage. */
-  private record Entry(long id, SnapshotInfo info, Usage usage) {
-    Entry with(SnapshotInfo newInfo) {
-      return new Entry(id, newInfo, usage);
-    }
-  }
-
-  /** An immutable copy of all metadata. */
-  private record State(Map<String, Entry> entries, long nextId) {
-
-    State put(Entry entry) {
-      Map<String, Entry> copy = new LinkedHashMap<>(entries);
-      copy.put(entry.info().name(), entry);
-      return new State(Collections.unmodifiableMap(copy), nextId);
-    }
-
-    State remove(String key) {
-      Map<String, Entry> copy = new LinkedHashMap<>(entries);
-      copy.remove(key);
-      return new State(Collections.unmodifiableMap(copy), nextId);
-    }
-
-    State withNextId(long id) {
-      return new State(entries, id);
-    }
-
-    boolean referencesId(long id) {
-      for (Entry entry : entries.values()) {
-        if (entry.id() == id) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    SnapshotStore toStore() {
-      SnapshotStore.Builder store = SnapshotStore.newBuilder().setVersion(MetadataFile.VERSION).setNextId(nextId);
-      for (Entry entry : entries.values()) {
-        SnapshotInfo info = entry.info();
-        store.addSnapshots(SnapshotRecord.newBuilder()
-            .setId(entry.id())
-            .setName(info.name())
-            .setParent(info.parent())
-            .setKind(toProto(info.kind()))
-            .setCreatedAt(toProto(info.createdAt()))
-            .setUpdatedAt(toProto(info.updatedAt()))
-            .putAllLabels(info.labels())
-            .setSize(entry.usage().size())
-            .setInodes(entry.usage().inodes()));
-      }
-      return store.build();
-    }
-
-    static State from(SnapshotStore store, long highestDirectoryId) {
-      Map<String, Entry> entries = new LinkedHashMap<>();
-      long highest = highestDirectoryId;
-      for (SnapshotRecord r : store.getSnapshotsList()) {
-        SnapshotInfo info = new SnapshotInfo(r.getName(), r.getParent(), fromProto(r.getKind()),
-            fromProto(r.getCreatedAt()), fromProto(r.getUpdatedAt()), r.getLabelsMap());
-        entries.put(r.getName(), new Entry(r.getId(), info, new Usage(r.getSize(), r.getInodes())));
-        highest = Math.max(highest, r.getId());
-      }
-      // a crash after a directory was created but before the metadata was written leaves a directory
-      // whose id the file does not know: never hand that id out again
-      long nextId = Math.max(store.getNextId(), highest + 1);
-      return new State(Collections.unmodifiableMap(entries), nextId);
-    }
-
-    private static dev.acitrace.snapshotter.proto.Kind toProto(Kind kind) {
-      return switch (kind) {
-        case VIEW -> dev.acitrace.snapshotter.proto.Kind.VIEW;
-        case ACTIVE -> dev.acitrace.snapshotter.proto.Kind.ACTIVE;
-        case COMMITTED -> dev.acitrace.snapshotter.proto.Kind.COMMITTED;
-        case UNKNOWN -> dev.acitrace.snapshotter.proto.Kind.UNKNOWN;
-      };
-    }
-
-    private static Kind fromProto(dev.acitrace.snapshotter.proto.Kind kind) {
-      return switch (kind) {
-        case VIEW -> Kind.VIEW;
-        case ACTIVE -> Kind.ACTIVE;
-        case COMMITTED -> Kind.COMMITTED;
-        default -> Kind.UNKNOWN;
-      };
-    }
-
-    private static Timestamp toProto(Instant instant) {
-      return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
-    }
-
-    private static Instant fromProto(Timestamp timestamp) {
-      return Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos());
-    }
   }
 }

@@ -1,48 +1,37 @@
 package dev.acitrace.snapshotter.fs;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
+import dev.acitrace.snapshotter.Kind;
 import dev.acitrace.snapshotter.proto.SnapshotStore;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 
 /**
- * The metadata file: one {@link SnapshotStore} message, replaced whole on every change.
- *
- * <p>A write goes to a temporary file in the same directory, which is flushed to disk, then renamed
- * over the real file (an atomic replace on POSIX file systems), then the directory is flushed so the
- * rename itself is durable. A crash at any point leaves either the old or the new file, never a
- * partial one; a write returns only once the new state is durable, so nothing acknowledged is lost.
+ * The metadata file of releases before the SQLite store: one {@link SnapshotStore} message that was
+ * replaced whole on every change. Read once, to migrate a root (see {@link DirectorySnapshotter}).
  */
 final class MetadataFile {
 
   static final int VERSION = 1;
 
   private final Path file;
-  private final Path temporary;
 
   MetadataFile(Path directory) {
-    this.file = directory.resolve("metadata.pb");
-    this.temporary = directory.resolve("metadata.pb.tmp");
+    this.file = directory.resolve(DirectorySnapshotter.LEGACY_METADATA);
   }
 
   Path path() {
     return file;
   }
 
-  /** Reads the store, or an empty one when the file does not exist yet. */
+  /** Reads the store. */
   SnapshotStore read() throws IOException {
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      return SnapshotStore.newBuilder().setVersion(VERSION).setNextId(1).build();
-    }
+    byte[] bytes = Files.readAllBytes(file);
     SnapshotStore store;
     try {
       store = SnapshotStore.parseFrom(bytes);
@@ -55,24 +44,23 @@ final class MetadataFile {
     return store;
   }
 
-  /** Replaces the store durably and atomically. */
-  void write(SnapshotStore store) throws IOException {
-    ByteBuffer buffer = ByteBuffer.wrap(store.toByteArray());
-    try (FileChannel channel = FileChannel.open(temporary,
-        StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
-      channel.force(true);
-    }
-    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    syncDirectory(file.getParent());
-  }
-
   /** Makes a rename or creation in {@code directory} durable (fsync of the directory). */
   static void syncDirectory(Path directory) throws IOException {
     try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
       channel.force(true);
     }
+  }
+
+  static Kind fromProto(dev.acitrace.snapshotter.proto.Kind kind) {
+    return switch (kind) {
+      case VIEW -> Kind.VIEW;
+      case ACTIVE -> Kind.ACTIVE;
+      case COMMITTED -> Kind.COMMITTED;
+      default -> Kind.UNKNOWN;
+    };
+  }
+
+  static Instant fromProto(Timestamp timestamp) {
+    return Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos());
   }
 }

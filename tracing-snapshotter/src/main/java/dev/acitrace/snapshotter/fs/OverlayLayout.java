@@ -41,9 +41,10 @@ final class OverlayLayout implements Layout {
 
   @Override
   public void populate(Path directory, Path parent, Kind kind) throws IOException {
-    Path fs = Files.createDirectory(directory.resolve("fs"));
-    Files.setPosixFilePermissions(fs, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Path work = Files.createDirectory(directory.resolve("work"));
+    Path fs = directory.resolve("fs");
+    Trees.createDirectory(fs); // 0755 whatever the umask
+    Path work = directory.resolve("work");
+    Trees.createDirectory(work);
     Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
     if (parent != null) {
       PosixFileAttributes owner = Files.readAttributes(parent.resolve("fs"), PosixFileAttributes.class,

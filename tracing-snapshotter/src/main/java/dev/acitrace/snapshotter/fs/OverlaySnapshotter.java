@@ -4,6 +4,7 @@ import dev.acitrace.snapshotter.Mount;
 import dev.acitrace.snapshotter.SnapshotInfo;
 import dev.acitrace.snapshotter.Snapshotter;
 import dev.acitrace.snapshotter.Usage;
+import dev.acitrace.snapshotter.storage.SqliteMetadataStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,8 @@ public final class OverlaySnapshotter implements Snapshotter {
    * @throws IOException as {@link DirectorySnapshotter#open(Path)}
    */
   public static OverlaySnapshotter open(Path root) throws IOException {
-    return new OverlaySnapshotter(DirectorySnapshotter.open(root, Clock.systemUTC(), OverlayLayout.INSTANCE));
+    return new OverlaySnapshotter(DirectorySnapshotter.open(root, Clock.systemUTC(),
+        SqliteMetadataStore::open, OverlayLayout.INSTANCE));
   }
 
   /**

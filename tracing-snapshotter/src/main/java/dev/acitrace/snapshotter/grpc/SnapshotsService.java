@@ -2,10 +2,12 @@ package dev.acitrace.snapshotter.grpc;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Empty;
 import dev.acitrace.snapshotter.InvalidArgumentException;
 import dev.acitrace.snapshotter.SnapshotInfo;
 import dev.acitrace.snapshotter.Snapshotter;
+import dev.acitrace.snapshotter.proto.Info;
 import dev.acitrace.snapshotter.proto.ListSnapshotsResponse;
 import dev.acitrace.snapshotter.proto.MountsResponse;
 import dev.acitrace.snapshotter.proto.PrepareSnapshotResponse;
@@ -20,6 +22,8 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -29,14 +33,19 @@ import java.util.function.Function;
  * <p>Requests missing a required field (an empty key or name, an Update without info) are rejected
  * with {@code INVALID_ARGUMENT} before the snapshotter is called. Snapshotter failures map to
  * {@code NOT_FOUND}, {@code ALREADY_EXISTS}, {@code FAILED_PRECONDITION} and {@code INVALID_ARGUMENT};
- * a closed snapshotter to {@code UNAVAILABLE}; anything else to {@code INTERNAL}. {@code List} streams
- * its answer in batches of {@value #LIST_BATCH_SIZE}. The {@code snapshotter} field of requests (the
+ * a closed snapshotter to {@code UNAVAILABLE}; anything else to {@code INTERNAL}; descriptions are
+ * bounded so they fit any peer's trailer limit. {@code List} streams its answer in messages of at most
+ * {@value #LIST_BATCH_BYTES} encoded bytes (one snapshot always fits: see
+ * {@link dev.acitrace.snapshotter.SnapshotLimits}) and stops walking when the caller cancels. The {@code snapshotter} field of requests (the
  * name containerd knows this proxy by) is ignored: one service serves one snapshotter.
  */
 public final class SnapshotsService {
 
-  /** How many snapshots one {@code ListSnapshotsResponse} carries at most. */
-  public static final int LIST_BATCH_SIZE = 100;
+  /**
+   * The most encoded bytes of {@code Info} one {@code ListSnapshotsResponse} carries (a snapshot larger
+   * than this goes alone): under gRPC's default 4 MiB inbound message limit, with room to spare.
+   */
+  public static final int LIST_BATCH_BYTES = 3 * 1024 * 1024;
 
   /** The fully qualified gRPC service name. */
   public static final String SERVICE_NAME = SnapshotsRpc.SERVICE_NAME;
@@ -91,26 +100,19 @@ public final class SnapshotsService {
         }))
         .addMethod(SnapshotsRpc.UPDATE, unary(SnapshotsRpc.UPDATE, request -> update(snapshotter, request)))
         .addMethod(SnapshotsRpc.LIST, ServerCalls.asyncServerStreamingCall((request, observer) -> {
-          List<String> filters = request.getFiltersList();
-          ListSnapshotsResponse.Builder batch = ListSnapshotsResponse.newBuilder();
+          ServerCallStreamObserver<ListSnapshotsResponse> call =
+              (ServerCallStreamObserver<ListSnapshotsResponse>) observer;
+          ListBatcher batcher = new ListBatcher(call);
           try {
-            snapshotter.walk(info -> {
-              batch.addInfo(ProtoMapping.toProto(info));
-              if (batch.getInfoCount() == LIST_BATCH_SIZE) {
-                observer.onNext(batch.build());
-                batch.clear();
-              }
-            }, filters);
+            snapshotter.walk(batcher, request.getFiltersList());
           } catch (RuntimeException e) {
-            if (((ServerCallStreamObserver<ListSnapshotsResponse>) observer).isCancelled()) {
+            if (call.isCancelled()) {
               return; // cancelled while we were sending: nobody is listening any more
             }
             observer.onError(Errors.toStatus(e, SnapshotsRpc.LIST.getFullMethodName()));
             return;
           }
-          if (batch.getInfoCount() > 0) {
-            observer.onNext(batch.build());
-          }
+          batcher.flush();
           observer.onCompleted();
         }))
         .addMethod(SnapshotsRpc.USAGE, unary(SnapshotsRpc.USAGE, request -> {
@@ -122,6 +124,42 @@ public final class SnapshotsService {
           return Empty.getDefaultInstance();
         }))
         .build();
+  }
+
+  /**
+   * Sends {@code Info}s in messages of at most {@link #LIST_BATCH_BYTES} encoded bytes; stops the walk
+   * (with a {@link CancellationException}) once the caller has cancelled.
+   */
+  private static final class ListBatcher implements Consumer<SnapshotInfo> {
+    private final ServerCallStreamObserver<ListSnapshotsResponse> call;
+    private final ListSnapshotsResponse.Builder batch = ListSnapshotsResponse.newBuilder();
+    private long bytes;
+
+    ListBatcher(ServerCallStreamObserver<ListSnapshotsResponse> call) {
+      this.call = call;
+    }
+
+    @Override
+    public void accept(SnapshotInfo info) {
+      if (call.isCancelled()) {
+        throw new CancellationException("List cancelled by the caller");
+      }
+      Info message = ProtoMapping.toProto(info);
+      long size = CodedOutputStream.computeMessageSize(ListSnapshotsResponse.INFO_FIELD_NUMBER, message);
+      if (batch.getInfoCount() > 0 && bytes + size > LIST_BATCH_BYTES) {
+        flush();
+      }
+      batch.addInfo(message);
+      bytes += size;
+    }
+
+    void flush() {
+      if (batch.getInfoCount() > 0) {
+        call.onNext(batch.build());
+        batch.clear();
+        bytes = 0;
+      }
+    }
   }
 
   private static UpdateSnapshotResponse update(Snapshotter snapshotter, UpdateSnapshotRequest request) {

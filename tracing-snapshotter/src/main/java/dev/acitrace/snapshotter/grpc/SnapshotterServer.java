@@ -27,6 +27,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.GroupPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -49,19 +50,32 @@ import java.util.function.Consumer;
  * <p>The unix socket uses Netty's epoll transport (Linux). A socket file left behind by a process that
  * is gone is replaced; a socket something still listens on, or a path that is not a socket, makes
  * {@link #start()} fail with a {@link BindException}. The socket file is deleted on {@link #close()}.
+ *
+ * <p>The socket's mode is 0600 unless {@link Builder#socketMode} says otherwise, and its group is the
+ * process's unless {@link Builder#socketGroup} names one (containerd's {@code grpc.uid}/{@code gid}),
+ * whatever the umask: it is bound inside a fresh 0700 directory, given its mode and group there, and
+ * only then linked to its path, so no one can connect during a window of umask-derived permissions.
+ * Missing directories above the socket are created 0700 (plus search permission for the group or
+ * others when the socket mode grants them access, and the socket's group).
  */
 public final class SnapshotterServer implements AutoCloseable {
 
   private final Path socket;
+  private final int socketMode;
+  private final GroupPrincipal socketGroup;
   private final InetSocketAddress tcp;
   private final ServerServiceDefinition service;
   private final List<ServerInterceptor> interceptors;
   private final List<Consumer<ServerBuilder<?>>> configurers;
   private final List<Server> servers = new ArrayList<>();
   private final List<EventLoopGroup> eventLoops = new ArrayList<>();
+  /** Whether the socket path is ours to delete on close. */
+  private boolean socketPublished;
 
   private SnapshotterServer(Builder builder) {
     this.socket = builder.socket;
+    this.socketMode = builder.socketMode;
+    this.socketGroup = builder.socketGroup;
     this.tcp = builder.tcp;
     this.service = builder.service != null ? builder.service : SnapshotsService.bind(builder.snapshotter);
     this.interceptors = List.copyOf(builder.interceptors);
@@ -101,24 +115,31 @@ public final class SnapshotterServer implements AutoCloseable {
     }
     try {
       if (socket != null) {
-        prepareSocketPath(socket);
+        prepareSocketPath(socket, socketMode, socketGroup);
         if (!Epoll.isAvailable()) {
           throw new IOException("unix sockets need Netty's epoll transport, unavailable here",
               Epoll.unavailabilityCause());
         }
+        SocketFiles.Staging staging = SocketFiles.stage(socket);
         EventLoopGroup boss = new EpollEventLoopGroup(1);
         EventLoopGroup workers = new EpollEventLoopGroup(0);
         eventLoops.add(boss);
         eventLoops.add(workers);
         NettyServerBuilder builder = NettyServerBuilder
-            .forAddress(new DomainSocketAddress(socket.toString()), InsecureServerCredentials.create())
+            .forAddress(new DomainSocketAddress(staging.bindPath().toString()), InsecureServerCredentials.create())
             .channelType(EpollServerDomainSocketChannel.class)
             // grpc-java asks for TCP keep-alive on every accepted channel, which a unix socket does
             // not have (Netty logs a warning per connection); a null value removes the option
             .withChildOption(ChannelOption.SO_KEEPALIVE, null)
             .bossEventLoopGroup(boss)
             .workerEventLoopGroup(workers);
-        servers.add(startServer(builder));
+        try {
+          servers.add(startServer(builder));
+          SocketFiles.publish(staging, socket, socketMode, socketGroup);
+          socketPublished = true;
+        } finally {
+          staging.close();
+        }
       }
       if (tcp != null) {
         servers.add(startServer(NettyServerBuilder.forAddress(tcp, InsecureServerCredentials.create())));
@@ -207,7 +228,8 @@ public final class SnapshotterServer implements AutoCloseable {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
     eventLoops.clear();
-    if (socket != null && !servers.isEmpty()) {
+    if (socket != null && socketPublished) {
+      socketPublished = false;
       try {
         Files.deleteIfExists(socket);
       } catch (IOException e) {
@@ -221,14 +243,14 @@ public final class SnapshotterServer implements AutoCloseable {
   }
 
   /** Refuses a live socket or a non-socket path; removes a socket file nothing listens on. */
-  private static void prepareSocketPath(Path socket) throws IOException {
+  private static void prepareSocketPath(Path socket, int mode, GroupPrincipal group) throws IOException {
     BasicFileAttributes attributes;
     try {
       attributes = Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
       Path parent = socket.toAbsolutePath().getParent();
       if (parent != null) {
-        Files.createDirectories(parent);
+        SocketFiles.createRunDirectories(parent, mode, group);
       }
       return;
     }
@@ -265,6 +287,8 @@ public final class SnapshotterServer implements AutoCloseable {
     private final Snapshotter snapshotter;
     private final ServerServiceDefinition service;
     private Path socket;
+    private int socketMode = SocketFiles.DEFAULT_MODE;
+    private GroupPrincipal socketGroup;
     private InetSocketAddress tcp;
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private final List<Consumer<ServerBuilder<?>>> configurers = new ArrayList<>();
@@ -282,6 +306,33 @@ public final class SnapshotterServer implements AutoCloseable {
      */
     public Builder unixSocket(Path path) {
       this.socket = requireNonNull(path, "path").toAbsolutePath();
+      return this;
+    }
+
+    /**
+     * Sets the unix socket's permission bits (default {@code 0600}: only the owner, root, may
+     * connect), applied whatever the umask.
+     *
+     * @param mode permission bits, within {@code 0} to {@code 0777}
+     * @return this builder
+     */
+    public Builder socketMode(int mode) {
+      if (mode < 0 || mode > 0777) {
+        throw new IllegalArgumentException("socketMode must be within 0 and 0777 (octal): 0" + Integer.toOctalString(mode));
+      }
+      this.socketMode = mode;
+      return this;
+    }
+
+    /**
+     * Gives the unix socket (and the directories created for it) a group, so that a socket mode like
+     * {@code 0660} lets that group connect.
+     *
+     * @param group the group
+     * @return this builder
+     */
+    public Builder socketGroup(GroupPrincipal group) {
+      this.socketGroup = requireNonNull(group, "group");
       return this;
     }
 

@@ -93,7 +93,8 @@ final class Backends {
       return name;
     } catch (NoSuchFileException e) {
       // before the marker existed, every root was a directory one
-      return Files.exists(root.resolve("metadata.pb"), LinkOption.NOFOLLOW_LINKS) ? DIRECTORY : null;
+      return Files.exists(root.resolve("metadata.pb"), LinkOption.NOFOLLOW_LINKS)
+          || Files.exists(root.resolve("metadata.db"), LinkOption.NOFOLLOW_LINKS) ? DIRECTORY : null;
     }
   }
 }

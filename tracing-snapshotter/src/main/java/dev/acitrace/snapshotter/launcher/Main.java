@@ -7,6 +7,7 @@ import dev.acitrace.snapshotter.Snapshotter;
 import dev.acitrace.snapshotter.TracingSnapshotter;
 import dev.acitrace.snapshotter.Usage;
 import dev.acitrace.snapshotter.fs.DirectorySnapshotter;
+import dev.acitrace.snapshotter.storage.SqliteMetadataStore;
 import dev.acitrace.snapshotter.grpc.SnapshotsClient;
 import dev.acitrace.snapshotter.grpc.SnapshotterServer;
 import io.grpc.ManagedChannel;
@@ -22,12 +23,14 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.GroupPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,14 +58,15 @@ public final class Main {
 
   static final String USAGE_TEXT = String.join("\n",
       "usage: snapshotter serve --root DIR [--backend overlay|directory] (--socket PATH | --tcp HOST:PORT)...",
-      "                         [--tcp-allow-remote]",
-      "       snapshotter serve --upstream ADDRESS (--socket PATH | --tcp HOST:PORT)... [--tcp-allow-remote]",
+      "                         [--tcp-allow-remote] [--socket-mode OCTAL] [--socket-group GROUP|GID]",
+      "       snapshotter serve --upstream ADDRESS (--socket PATH | --tcp HOST:PORT)... [options as above]",
       "       snapshotter demo",
       "",
       "  serve   serve containerd's snapshots API from a directory-backed snapshotter at DIR, on a unix",
       "          socket (for containerd's [proxy_plugins]) and/or a TCP address (local testing); traced.",
       "          The TCP listener is plaintext and unauthenticated: HOST must be a loopback address",
-      "          unless --tcp-allow-remote is given",
+      "          unless --tcp-allow-remote is given. The socket is created 0600 (root only) whatever the",
+      "          umask; --socket-mode (e.g. 0660) and --socket-group let a group connect too.",
       "          --backend: overlay (layers stacked at mount time, containerd's overlayfs layout) or",
       "          directory (copies); default: the root's, for a new root overlay where the kernel lets us",
       "          mount it, else directory.",
@@ -117,13 +121,16 @@ public final class Main {
 
   // ---------------------------------------------------------------------------------------------- serve
 
-  record ServeOptions(Path root, Path socket, String tcpHost, int tcpPort, String upstream, String backend) {
+  record ServeOptions(Path root, Path socket, String tcpHost, int tcpPort, int socketMode,
+      GroupPrincipal socketGroup, String upstream, String backend) {
     static ServeOptions parse(List<String> args) throws UsageException {
       Path root = null;
       Path socket = null;
       String host = null;
       int port = -1;
       boolean allowRemote = false;
+      int socketMode = 0600;
+      GroupPrincipal socketGroup = null;
       String upstream = null;
       String backend = null;
       for (int i = 0; i < args.size(); i++) {
@@ -139,6 +146,8 @@ public final class Main {
         switch (flag) {
           case "--root" -> root = Path.of(value);
           case "--socket" -> socket = Path.of(value);
+          case "--socket-mode" -> socketMode = parseMode(value);
+          case "--socket-group" -> socketGroup = lookupGroup(value);
           case "--upstream" -> upstream = ProxyLauncher.checkAddress(value);
           case "--backend" -> backend = Backends.check(value);
           case "--tcp" -> {
@@ -176,7 +185,31 @@ public final class Main {
             + " plaintext and unauthenticated, so anyone who can reach it can read and delete snapshots;"
             + " use --socket, a loopback address, or add --tcp-allow-remote if you really mean it");
       }
-      return new ServeOptions(root, socket, host, port, upstream, backend);
+      if (socket == null && (socketGroup != null || socketMode != 0600)) {
+        throw new UsageException("--socket-mode and --socket-group apply to --socket only");
+      }
+      return new ServeOptions(root, socket, host, port, socketMode, socketGroup, upstream, backend);
+    }
+
+    /** An octal mode of at most 0777, like containerd's config or chmod: "660", "0660". */
+    private static int parseMode(String value) throws UsageException {
+      if (!value.matches("0?[0-7]{1,3}")) {
+        throw new UsageException("--socket-mode wants octal permission bits such as 0660, got " + echo(value));
+      }
+      return Integer.parseInt(value, 8);
+    }
+
+    /** A group name, or a numeric gid (the JDK's lookup accepts both). */
+    private static GroupPrincipal lookupGroup(String value) throws UsageException {
+      try {
+        return FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(value);
+      } catch (IOException e) {
+        throw new UsageException("--socket-group: no group " + echo(value));
+      }
+    }
+
+    private static String echo(String value) {
+      return value.length() <= 64 ? value : value.substring(0, 64) + "...";
     }
 
     /** True if every address the host names is a loopback address (an unresolvable host is not). */
@@ -199,8 +232,17 @@ public final class Main {
       return ProxyLauncher.serve(options, out, err, stop);
     }
     Snapshotter directory;
+    long nativeMillis;
+    long openMillis;
     try {
+      // SQLite's native library: once per JVM, extracted from the jar (slow on a loaded host)
+      long loading = System.nanoTime();
+      SqliteMetadataStore.loadNativeLibrary();
+      nativeMillis = (System.nanoTime() - loading) / 1_000_000;
+      long opening = System.nanoTime();
       directory = Backends.open(options.root().toAbsolutePath().normalize(), options.backend(), err);
+      // recovery after a crash happens here (database recovery, leftover directories): worth showing
+      openMillis = (System.nanoTime() - opening) / 1_000_000;
     } catch (IOException | RuntimeException e) {
       err.println("snapshotter: cannot use root " + options.root() + ": " + describe(e));
       return ROOT_UNUSABLE;
@@ -217,7 +259,10 @@ public final class Main {
     SnapshotterServer.Builder builder = SnapshotterServer.builder(TracingSnapshotter.wrap(directory, otel))
         .configure(b -> ServerWiring.instrumentServer(b, otel));
     if (options.socket() != null) {
-      builder.unixSocket(options.socket());
+      builder.unixSocket(options.socket()).socketMode(options.socketMode());
+      if (options.socketGroup() != null) {
+        builder.socketGroup(options.socketGroup());
+      }
     }
     if (options.tcpHost() != null) {
       builder.tcp(options.tcpHost(), options.tcpPort());
@@ -246,7 +291,8 @@ public final class Main {
     server.tcpAddress().ifPresent(a -> where.append(" tcp://").append(a.getHostString()).append(':').append(a.getPort()));
     out.println("snapshotter: serving " + options.root().toAbsolutePath().normalize() + " ("
         + Backends.name(directory) + " backend) on" + where
-        + (tracing.destination() == null ? "" : ", spans to " + tracing.destination()));
+        + (tracing.destination() == null ? "" : ", spans to " + tracing.destination())
+        + " (root opened in " + openMillis + " ms, SQLite loaded in " + nativeMillis + " ms)");
     out.flush();
     try {
       if (stop == null) {

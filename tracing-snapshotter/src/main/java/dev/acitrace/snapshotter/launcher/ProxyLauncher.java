@@ -56,7 +56,10 @@ final class ProxyLauncher {
               .directExecutor();
         });
     if (options.socket() != null) {
-      builder.unixSocket(options.socket());
+      builder.unixSocket(options.socket()).socketMode(options.socketMode());
+      if (options.socketGroup() != null) {
+        builder.socketGroup(options.socketGroup());
+      }
     }
     if (options.tcpHost() != null) {
       builder.tcp(options.tcpHost(), options.tcpPort());

@@ -11,6 +11,9 @@ import dev.acitrace.snapshotter.Mount;
 import dev.acitrace.snapshotter.NotFoundException;
 import dev.acitrace.snapshotter.SnapshotInfo;
 import dev.acitrace.snapshotter.Usage;
+import dev.acitrace.snapshotter.storage.MetadataStoreException;
+import dev.acitrace.snapshotter.storage.SqliteMetadataStore;
+import dev.acitrace.snapshotter.storage.StoredSnapshot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -374,19 +377,50 @@ class DirectorySnapshotterTest {
 
   @Test
   void failedMetadataWrite_keepsTheNewDirectory_forCleanupToJudge() throws IOException {
-    // a directory where the temporary metadata file goes makes the metadata write fail
-    Files.createDirectory(root.resolve("metadata.pb.tmp"));
+    snapshotter.close();
+    // the transaction failed before reaching the disk
+    snapshotter = DirectorySnapshotter.open(root, Clock.systemUTC(), file -> new FailingCreate(file, false));
     assertThatThrownBy(() -> snapshotter.prepare("k", "", Map.of()))
-        .isInstanceOf(java.io.UncheckedIOException.class).hasMessageContaining("metadata");
-    // the rename might have happened and the metadata name the directory: it must not be deleted here
-    try (var children = Files.list(root.resolve("snapshots"))) {
-      assertThat(children.count()).isEqualTo(1);
-    }
+        .isInstanceOf(MetadataStoreException.class).hasMessageContaining("metadata");
+    // the commit might have reached the disk and name the directory: it must not be deleted here
+    assertThat(snapshotDirectories()).isEqualTo(1);
     assertThat(snapshotter.list()).isEmpty();
-    Files.delete(root.resolve("metadata.pb.tmp"));
     snapshotter.cleanup(); // unreferenced after all: cleanup removes it
+    assertThat(snapshotDirectories()).isZero();
+  }
+
+  @Test
+  void failedMetadataWriteThatReachedTheDisk_keepsASnapshotWithItsDirectory() throws IOException {
+    snapshotter.close();
+    // the transaction was committed but its fsync reported a failure
+    snapshotter = DirectorySnapshotter.open(root, Clock.systemUTC(), file -> new FailingCreate(file, true));
+    assertThatThrownBy(() -> snapshotter.prepare("k", "", Map.of())).isInstanceOf(MetadataStoreException.class);
+    snapshotter.cleanup();
+    assertThat(snapshotter.list()).extracting(SnapshotInfo::name).containsExactly("k");
+    assertThat(source(snapshotter.mounts("k"))).isDirectory();
+  }
+
+  private long snapshotDirectories() throws IOException {
     try (var children = Files.list(root.resolve("snapshots"))) {
-      assertThat(children.count()).isZero();
+      return children.count();
+    }
+  }
+
+  /** A real store whose create fails, after or before writing. */
+  private static final class FailingCreate extends ForwardingStore {
+    private final boolean write;
+
+    FailingCreate(Path file, boolean write) throws IOException {
+      super(SqliteMetadataStore.open(file));
+      this.write = write;
+    }
+
+    @Override
+    public StoredSnapshot create(long id, SnapshotInfo info) {
+      if (write) {
+        super.create(id, info);
+      }
+      throw new MetadataStoreException("cannot write snapshot metadata: disk on fire", new IOException("EIO"));
     }
   }
 

@@ -197,9 +197,14 @@ class ContainerdE2ETest {
         .contains("labels.containerd.io/snapshot/acitrace");
     assertThat(directory.stat(c1).labels()).containsEntry("containerd.io/snapshot/acitrace", "yes");
 
-    // tree and ls are answered from containerd's own database
+    // tree and ls walk containerd's own database, but containerd asks us (Stat) about every snapshot
+    // it finds there to merge in our info: they need the snapshotter up
+    long statsBefore = countSpans("snapshotter.Stat");
     String tree = ctrOk("snapshots", "tree");
     assertThat(tree).contains("c1").contains("\\_ v1");
+    String ls = ctrOk("snapshots", "ls");
+    assertThat(ls).contains("c1", "v1");
+    awaitCount("snapshotter.Stat", statsBefore + 4); // c1 and v1, once per command
 
     // rm: containerd forgets the view, then its garbage collector lists our snapshots and removes it
     ctrOk("snapshots", "rm", "v1");
@@ -216,6 +221,18 @@ class ContainerdE2ETest {
         .contains("snapshotter.Prepare", "snapshotter.Mounts", "snapshotter.Commit", "snapshotter.View",
             "snapshotter.Stat", "snapshotter.Usage", "snapshotter.Update", "snapshotter.Walk",
             "snapshotter.Remove");
+  }
+
+  private static long countSpans(String name) {
+    return spans.getFinishedSpanItems().stream().filter(s -> s.getName().equals(name)).count();
+  }
+
+  private static void awaitCount(String name, long count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (countSpans(name) < count && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(countSpans(name)).as(name + " spans").isGreaterThanOrEqualTo(count);
   }
 
   private static SpanData awaitParent(SpanData child) throws InterruptedException {

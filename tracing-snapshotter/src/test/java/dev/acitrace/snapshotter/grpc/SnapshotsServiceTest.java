@@ -195,20 +195,33 @@ class SnapshotsServiceTest {
   }
 
   @Test
-  void list_streamsInBatches() throws IOException {
+  void list_batchesByEncodedSize_notByCount() throws IOException {
     List<SnapshotInfo> many = new ArrayList<>();
     for (int i = 0; i < 250; i++) {
       many.add(new SnapshotInfo("s" + i, "", Kind.COMMITTED, Instant.EPOCH, Instant.EPOCH, Map.of()));
+    }
+    // four snapshots of ~1.2 MB each: two fit a message, three do not
+    Map<String, String> big = new java.util.HashMap<>();
+    for (int i = 0; i < 300; i++) {
+      big.put("label-" + i, "v".repeat(4000));
+    }
+    for (int i = 0; i < 4; i++) {
+      many.add(new SnapshotInfo("big" + i, "", Kind.COMMITTED, Instant.EPOCH, Instant.EPOCH, big));
     }
     serve(new FixedSnapshotter(many, null));
 
     Iterator<ListSnapshotsResponse> responses = ClientCalls.blockingServerStreamingCall(
         channel, SnapshotsRpc.LIST, CallOptions.DEFAULT, ListSnapshotsRequest.getDefaultInstance());
-    List<Integer> sizes = new ArrayList<>();
-    responses.forEachRemaining(r -> sizes.add(r.getInfoCount()));
+    List<Integer> counts = new ArrayList<>();
+    List<Integer> bytes = new ArrayList<>();
+    responses.forEachRemaining(r -> {
+      counts.add(r.getInfoCount());
+      bytes.add(r.getSerializedSize());
+    });
 
-    assertThat(sizes).containsExactly(100, 100, 50);
-    assertThat(client.list()).extracting(SnapshotInfo::name).hasSize(250).startsWith("s0", "s1");
+    assertThat(counts).containsExactly(252, 2);
+    assertThat(bytes).allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(SnapshotsService.LIST_BATCH_BYTES));
+    assertThat(client.list()).extracting(SnapshotInfo::name).hasSize(254).startsWith("s0", "s1");
   }
 
   @Test

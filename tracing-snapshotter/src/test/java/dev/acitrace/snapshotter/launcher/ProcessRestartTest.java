@@ -94,6 +94,8 @@ class ProcessRestartTest {
         "--module-path", modulePath,
         "--class-path", System.getProperty("java.class.path", ""),
         "--add-modules", "ALL-MODULE-PATH",
+        // sqlite-jdbc extracts its native library per process; a SIGKILLed one leaves it behind
+        "-Dorg.sqlite.tmpdir=" + temp,
         "-m", "dev.acitrace.snapshotter/dev.acitrace.snapshotter.launcher.Main",
         "serve", "--root", root.toString(), "--socket", socket.toString())
         .redirectError(temp.resolve("stderr-" + processes.size() + ".log").toFile())

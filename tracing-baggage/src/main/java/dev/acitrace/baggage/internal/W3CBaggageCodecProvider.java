@@ -1,0 +1,35 @@
+package dev.acitrace.baggage.internal;
+
+import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.spi.BaggageCodec;
+import dev.acitrace.api.spi.BaggageCodecProvider;
+import dev.acitrace.baggage.BaggageLimits;
+import dev.acitrace.baggage.W3CBaggageCodec;
+
+/**
+ * Provides {@link W3CBaggageCodec} under the name {@value #NAME}, order 0: the codec used when
+ * {@code acitrace.baggage.codec} is unset. Reads {@link BaggageLimits#fromConfig}.
+ */
+public final class W3CBaggageCodecProvider implements BaggageCodecProvider {
+
+  /** The provider name. */
+  public static final String NAME = "w3c";
+
+  /** For {@link java.util.ServiceLoader}. */
+  public W3CBaggageCodecProvider() {}
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public int order() {
+    return 0;
+  }
+
+  @Override
+  public BaggageCodec create(TracingConfig config) {
+    return W3CBaggageCodec.create(BaggageLimits.fromConfig(config));
+  }
+}
