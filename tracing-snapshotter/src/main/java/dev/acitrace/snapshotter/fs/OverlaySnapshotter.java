@@ -7,6 +7,7 @@ import dev.acitrace.snapshotter.Usage;
 import dev.acitrace.snapshotter.storage.SqliteMetadataStore;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -58,8 +59,16 @@ public final class OverlaySnapshotter implements Snapshotter {
       if (!Files.readString(Path.of("/proc/filesystems")).contains("\toverlay\n")) {
         return "the kernel has no overlay file system (not in /proc/filesystems)";
       }
-      Files.createDirectories(directory);
-      Path probe = Files.createTempDirectory(directory, ".overlay-probe-");
+      // under the nearest directory that exists (the root, or where it will be created): creating the root
+      // here would give it the umask's mode instead of the snapshotter's explicit one
+      Path existing = directory.toAbsolutePath();
+      while (existing != null && !Files.isDirectory(existing, LinkOption.NOFOLLOW_LINKS)) {
+        existing = existing.getParent();
+      }
+      if (existing == null) {
+        return "no existing directory above " + directory;
+      }
+      Path probe = Files.createTempDirectory(existing, ".overlay-probe-"); // 0700
       try {
         for (String name : List.of("lower", "upper", "work", "merged")) {
           Files.createDirectory(probe.resolve(name));

@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
@@ -59,8 +60,10 @@ final class Backends {
     Snapshotter snapshotter = backend.equals(OVERLAY) ? OverlaySnapshotter.open(root) : DirectorySnapshotter.open(root);
     if (existing == null) {
       try {
+        // CREATE_NEW: never through a symlink planted there; 0600 whatever the umask, like the metadata
         Files.writeString(marker, backend + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE);
+        Files.setPosixFilePermissions(marker, PosixFilePermissions.fromString("rw-------"));
       } catch (IOException e) {
         snapshotter.close();
         throw e;
