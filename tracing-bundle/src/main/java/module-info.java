@@ -12,6 +12,7 @@
  * @provides dev.acitrace.api.spi.ExporterProvider {@code otlp}, {@code console} and {@code none}
  * @provides io.opentelemetry.sdk.common.export.GrpcSenderProvider OTLP/gRPC on a grpc-java channel
  * @provides io.opentelemetry.sdk.autoconfigure.spi.ConfigurablePropagatorProvider {@code acitrace-baggage}
+ *     and {@code grpc-trace-bin}
  */
 module dev.acitrace.bundle {
   requires transitive dev.acitrace.api;
@@ -27,6 +28,7 @@ module dev.acitrace.bundle {
   requires io.opentelemetry.sdk.autoconfigure;
   requires io.opentelemetry.sdk.autoconfigure.spi;
   requires io.opentelemetry.sdk.metrics;
+  requires io.opentelemetry.sdk.logs;
   requires io.grpc.netty.shaded;
 
   // Not used by our code, but needed by automatic modules we ship, which cannot say so themselves:
@@ -37,6 +39,7 @@ module dev.acitrace.bundle {
 
   exports dev.acitrace.bundle;
 
+  uses io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
   uses io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
 
   provides dev.acitrace.api.spi.ExporterProvider with
@@ -44,7 +47,8 @@ module dev.acitrace.bundle {
       dev.acitrace.bundle.internal.ConsoleExporterProvider,
       dev.acitrace.bundle.internal.NoneExporterProvider;
   provides io.opentelemetry.sdk.autoconfigure.spi.ConfigurablePropagatorProvider with
-      dev.acitrace.bundle.internal.AciBaggagePropagatorProvider;
+      dev.acitrace.bundle.internal.AciBaggagePropagatorProvider,
+      dev.acitrace.bundle.internal.GrpcTraceBinPropagatorProvider;
   provides io.opentelemetry.sdk.common.export.GrpcSenderProvider with
       dev.acitrace.bundle.internal.GrpcJavaSenderProvider;
 }

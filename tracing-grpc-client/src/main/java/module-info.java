@@ -7,5 +7,7 @@
 module dev.acitrace.grpc.client {
   requires transitive dev.acitrace.grpc;
 
+  requires java.logging;
+
   exports dev.acitrace.grpc.client;
 }

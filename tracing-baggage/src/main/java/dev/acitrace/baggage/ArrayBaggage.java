@@ -28,6 +28,15 @@ final class ArrayBaggage implements Baggage {
     this.size = size;
   }
 
+  /** The bytes the W3C format writes for all entries, separators excluded; measured when they were read. */
+  int memberBytes() {
+    int bytes = 0;
+    for (int i = 0; i < size; i++) {
+      bytes += entries[i].size;
+    }
+    return bytes;
+  }
+
   @Override
   public int size() {
     return size;
@@ -126,14 +135,19 @@ final class ArrayBaggage implements Baggage {
     return -(low + 1);
   }
 
-  /** One entry; its metadata is OpenTelemetry's. */
+  /**
+   * One entry; its metadata is OpenTelemetry's. It carries its size as the W3C format writes it (which
+   * costs no memory: the int fits the object's alignment padding).
+   */
   static final class Entry implements BaggageEntry {
     final String value;
     final BaggageEntryMetadata metadata;
+    final int size;
 
-    Entry(String value, BaggageEntryMetadata metadata) {
+    Entry(String value, BaggageEntryMetadata metadata, int size) {
       this.value = value;
       this.metadata = metadata;
+      this.size = size;
     }
 
     @Override
@@ -164,7 +178,10 @@ final class ArrayBaggage implements Baggage {
     }
   }
 
-  /** Collects entries in key order; a later entry for a key replaces the earlier one. Not thread-safe. */
+  /**
+   * Collects entries in key order, each with its size as the W3C format writes it; the reader finds a
+   * key first, then inserts or replaces. Not thread-safe.
+   */
   static final class Builder {
     private String[] keys;
     private Entry[] entries;
@@ -175,25 +192,30 @@ final class ArrayBaggage implements Baggage {
       entries = new Entry[capacity];
     }
 
-    void put(String key, String value, BaggageEntryMetadata metadata) {
-      Entry entry = new Entry(value, metadata);
+    /** The index of {@code key}, or {@code -(insertion point) - 1}. Headers mostly arrive sorted: one compare. */
+    int find(String key) {
       if (size == 0 || keys[size - 1].compareTo(key) < 0) {
-        ensureRoom();
-        keys[size] = key;
-        entries[size++] = entry;
-        return;
+        return -(size + 1);
       }
-      int i = indexOf(keys, size, key);
-      if (i >= 0) {
-        entries[i] = entry; // duplicate key: the last one wins, as in OpenTelemetry
-        return;
-      }
-      int at = -(i + 1);
+      return indexOf(keys, size, key);
+    }
+
+    int sizeAt(int i) {
+      return entries[i].size;
+    }
+
+    void replace(int i, String value, BaggageEntryMetadata metadata, int memberSize) {
+      entries[i] = new Entry(value, metadata, memberSize);
+    }
+
+    void insert(int at, String key, String value, BaggageEntryMetadata metadata, int memberSize) {
       ensureRoom();
-      System.arraycopy(keys, at, keys, at + 1, size - at);
-      System.arraycopy(entries, at, entries, at + 1, size - at);
+      if (at < size) {
+        System.arraycopy(keys, at, keys, at + 1, size - at);
+        System.arraycopy(entries, at, entries, at + 1, size - at);
+      }
       keys[at] = key;
-      entries[at] = entry;
+      entries[at] = new Entry(value, metadata, memberSize);
       size++;
     }
 

@@ -27,5 +27,14 @@ public final class BaggageKeys {
   /** The deployment environment (e.g. {@code production}). */
   public static final String ENVIRONMENT = "environment";
 
+  private static final java.util.Set<String> STANDARD = java.util.Set.of(
+      REQUEST_ID, USER_ID, SESSION_ID, OPERATION, IMAGE_NAME, IMAGE_TAG, SNAPSHOT_KEY, CONTAINER_ID,
+      NAMESPACE, ENVIRONMENT);
+
   private BaggageKeys() {}
+
+  /** Whether {@code key} is one of the standard keys above. */
+  public static boolean isStandard(String key) {
+    return key != null && STANDARD.contains(key);
+  }
 }

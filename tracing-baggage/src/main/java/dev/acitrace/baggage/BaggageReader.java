@@ -7,12 +7,18 @@ import io.opentelemetry.api.baggage.BaggageEntryMetadata;
  * The state of one extraction: entries accepted so far, counted against the limits. One instance per
  * {@code extract} call; not thread-safe. Parsing is a single forward pass over each header with table
  * lookups; a member that does not parse is skipped and parsing goes on after the next comma.
+ *
+ * <p>The limits count what an inject will write for the accepted entries, not the wire bytes read: a
+ * broken escape decodes to U+FFFD and re-encodes as nine bytes, a {@code +} re-encodes as three, optional
+ * whitespace is not written again. Of duplicate keys the last wins and takes one member slot; once the
+ * member limit is reached, only keys already accepted are still read (their last value wins).
  */
 final class BaggageReader {
 
   private final int maxMembers;
   private final int maxBytes;
   private ArrayBaggage.Builder builder;
+  /** Accepted entries, and their sizes as written ({@code key=value[;properties]}), separators excluded. */
   private int members;
   private int bytes;
   /** Reused for decoding values that hold escapes, so a value costs one allocation: its String. */
@@ -23,11 +29,6 @@ final class BaggageReader {
     this.maxBytes = limits.maxBytes();
   }
 
-  /** Whether no further entry can be accepted. */
-  boolean full() {
-    return members >= maxMembers;
-  }
-
   Baggage result() {
     return builder == null ? Baggage.empty() : builder.build();
   }
@@ -36,7 +37,7 @@ final class BaggageReader {
   void readList(String header) {
     int n = header.length();
     int start = 0;
-    while (start < n && !full()) {
+    while (start < n) {
       int comma = header.indexOf(',', start);
       int end = comma < 0 ? n : comma;
       readMember(header, start, end);
@@ -44,7 +45,7 @@ final class BaggageReader {
     }
   }
 
-  /** Reads one list-member {@code key OWS "=" OWS value OWS *( ";" property )} from {@code s[start, end)}. */
+  /** Reads one list-member {@code OWS key OWS "=" OWS value *( OWS ";" OWS property ) OWS} from {@code s[start, end)}. */
   private void readMember(String s, int start, int end) {
     while (start < end && BaggageWire.isOws(s.charAt(start))) {
       start++;
@@ -68,7 +69,8 @@ final class BaggageReader {
 
   /**
    * Reads an entry given as a key (either {@code s[keyStart, keyEnd)} or {@code key}) and the text
-   * {@code OWS value OWS *( ";" property )} in {@code s[from, end)}.
+   * {@code OWS value *( OWS ";" OWS property ) OWS} in {@code s[from, end)}; skips it whole when that
+   * text does not follow the grammar or the entry does not fit the limits.
    */
   void readValue(String s, int keyStart, int keyEnd, String key, int from, int end) {
     int i = from;
@@ -77,58 +79,63 @@ final class BaggageReader {
     }
     int valueStart = i;
     boolean escapes = false;
+    boolean plus = false;
     char c;
     while (i < end && BaggageWire.isValueOctet(c = s.charAt(i))) {
       escapes |= c == '%';
+      plus |= c == '+';
       i++;
     }
     int valueEnd = i;
     while (i < end && BaggageWire.isOws(s.charAt(i))) {
       i++;
     }
-    int last = end;
-    while (last > i && BaggageWire.isOws(s.charAt(last - 1))) {
-      last--;
-    }
-    String properties = null;
-    if (i < last) {
+    int propertiesStart = -1;
+    int propertiesEnd = -1;
+    if (i < end) {
       if (s.charAt(i) != ';') {
         return; // a character no value may hold (space inside, quote, backslash, control, non-ASCII)
       }
-      for (int p = i + 1; p < last; p++) {
-        if (!BaggageWire.isPropertyChar(s.charAt(p))) {
-          return;
-        }
+      propertiesEnd = BaggageWire.propertyListEnd(s, i + 1, end);
+      if (propertiesEnd < 0) {
+        return; // properties off the grammar: the member goes with them
       }
-      int propertiesStart = i + 1;
-      while (propertiesStart < last && BaggageWire.isOws(s.charAt(propertiesStart))) {
+      propertiesStart = i + 1;
+      while (BaggageWire.isOws(s.charAt(propertiesStart))) {
         propertiesStart++;
       }
-      properties = s.substring(propertiesStart, last);
-    }
-    int keyLength = key == null ? keyEnd - keyStart : key.length();
-    int size = keyLength + 1 + (last - valueStart);
-    int needed = members == 0 ? size : bytes + 1 + size;
-    if (needed > maxBytes) {
-      return; // too big to fit: drop this member whole, a later smaller one may still fit
     }
     if (key == null) {
       key = s.substring(keyStart, keyEnd);
+    }
+    int at = builder == null ? -1 : builder.find(key);
+    if (at < 0 && members >= maxMembers) {
+      return; // no slot for a new key; a later value of an accepted key may still replace it
     }
     if (escapes && (scratch == null || scratch.length < valueEnd - valueStart)) {
       scratch = new byte[Math.max(64, valueEnd - valueStart)];
     }
     String value = BaggageWire.decodeValue(s, valueStart, valueEnd, escapes, scratch);
+    int size = key.length() + 1
+        + (escapes || plus ? BaggageWire.encodedValueLength(value) : valueEnd - valueStart)
+        + (propertiesStart < 0 ? 0 : 1 + propertiesEnd - propertiesStart);
+    int needed = at >= 0 ? bytes - builder.sizeAt(at) + size : bytes + size;
+    int separators = at >= 0 ? members - 1 : members;
+    if (needed + separators > maxBytes) {
+      return; // too big to fit: drop this member whole, a later smaller one may still fit
+    }
+    BaggageEntryMetadata metadata = propertiesStart < 0
+        ? BaggageEntryMetadata.empty()
+        : BaggageEntryMetadata.create(s.substring(propertiesStart, propertiesEnd));
     if (builder == null) {
       builder = new ArrayBaggage.Builder(Math.min(maxMembers, 8));
     }
-    builder.put(
-        key,
-        value,
-        properties == null || properties.isEmpty()
-            ? BaggageEntryMetadata.empty()
-            : BaggageEntryMetadata.create(properties));
-    members++;
+    if (at >= 0) {
+      builder.replace(at, value, metadata, size); // duplicate key: the last one wins, as in OpenTelemetry
+    } else {
+      builder.insert(-(at + 1), key, value, metadata, size);
+      members++;
+    }
     bytes = needed;
   }
 }

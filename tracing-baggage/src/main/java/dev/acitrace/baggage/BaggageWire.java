@@ -20,7 +20,6 @@ final class BaggageWire {
   private static final boolean[] TOKEN = new boolean[128];
   private static final boolean[] VALUE_OCTET = new boolean[128];
   private static final boolean[] VALUE_SAFE = new boolean[128];
-  private static final boolean[] PROPERTY_CHAR = new boolean[128];
   private static final byte[] HEX_VALUE = new byte[128];
   private static final byte[] HEX_UPPER = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
 
@@ -45,11 +44,6 @@ final class BaggageWire {
     for (int c = 0; c < 128; c++) {
       VALUE_SAFE[c] = VALUE_OCTET[c] && c != '%' && c != '+';
     }
-    // properties are carried verbatim: any visible ASCII, space or tab, but never the member separator
-    for (int c = 0x20; c <= 0x7E; c++) {
-      PROPERTY_CHAR[c] = c != ',';
-    }
-    PROPERTY_CHAR['\t'] = true;
     java.util.Arrays.fill(HEX_VALUE, (byte) -1);
     for (int i = 0; i < 10; i++) {
       HEX_VALUE['0' + i] = (byte) i;
@@ -68,10 +62,6 @@ final class BaggageWire {
 
   static boolean isValueOctet(char c) {
     return c < 128 && VALUE_OCTET[c];
-  }
-
-  static boolean isPropertyChar(char c) {
-    return c < 128 && PROPERTY_CHAR[c];
   }
 
   static boolean isOws(char c) {
@@ -114,14 +104,64 @@ final class BaggageWire {
     return true;
   }
 
-  /** Whether entry metadata can be written verbatim as the properties of a member (empty counts). */
+  /**
+   * Whether entry metadata can be written verbatim as the properties of a member: it must follow the
+   * grammar {@code OWS property *( OWS ";" OWS property ) OWS} (see {@link #propertyListEnd}).
+   */
   static boolean isValidProperties(String properties) {
-    for (int i = 0, n = properties.length(); i < n; i++) {
-      if (!isPropertyChar(properties.charAt(i))) {
-        return false;
+    return propertyListEnd(properties, 0, properties.length()) >= 0;
+  }
+
+  /**
+   * Parses {@code s[from, end)} as {@code OWS property *( OWS ";" OWS property ) OWS}, where
+   * {@code property = key OWS "=" OWS value / key OWS}, {@code key} a token and {@code value} any
+   * baggage-octets (W3C Baggage, section 3.3.1). Returns the index just past the last property (trailing
+   * whitespace excluded), or -1 when the text does not follow the grammar: an empty property
+   * ({@code ;;}, a trailing {@code ;}), a key that is not a token, a space inside a key or value, a
+   * character that is not a baggage-octet. No allocation.
+   */
+  static int propertyListEnd(String s, int from, int end) {
+    int i = from;
+    while (true) {
+      while (i < end && isOws(s.charAt(i))) {
+        i++;
       }
+      int keyStart = i;
+      while (i < end && isTokenChar(s.charAt(i))) {
+        i++;
+      }
+      if (i == keyStart) {
+        return -1;
+      }
+      int contentEnd = i;
+      while (i < end && isOws(s.charAt(i))) {
+        i++;
+      }
+      if (i < end && s.charAt(i) == '=') {
+        i++;
+        contentEnd = i;
+        while (i < end && isOws(s.charAt(i))) {
+          i++;
+        }
+        int valueStart = i;
+        while (i < end && isValueOctet(s.charAt(i))) {
+          i++;
+        }
+        if (i > valueStart) {
+          contentEnd = i;
+        }
+        while (i < end && isOws(s.charAt(i))) {
+          i++;
+        }
+      }
+      if (i == end) {
+        return contentEnd;
+      }
+      if (s.charAt(i) != ';') {
+        return -1;
+      }
+      i++;
     }
-    return true;
   }
 
   /** Whether {@code s} holds nothing but spaces and tabs. */
@@ -150,6 +190,19 @@ final class BaggageWire {
       }
     }
     return -1;
+  }
+
+  /**
+   * The bytes the W3C writer spends on the member {@code key=value[;properties]} (separator excluded),
+   * whether or not it would actually write it.
+   */
+  static int memberSize(String key, io.opentelemetry.api.baggage.BaggageEntry entry) {
+    int size = key.length() + 1 + encodedValueLength(entry.getValue());
+    String properties = entry.getMetadata() == null ? null : entry.getMetadata().getValue();
+    if (properties != null && !isBlank(properties)) {
+      size += 1 + properties.trim().length();
+    }
+    return size;
   }
 
   /** The length of {@code value} once percent-encoded by {@link #writeEncodedValue}. */

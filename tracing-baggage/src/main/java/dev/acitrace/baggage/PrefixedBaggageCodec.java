@@ -144,9 +144,6 @@ public final class PrefixedBaggageCodec implements BaggageCodec {
           reader = new BaggageReader(limits);
         }
         reader.readValue(value, 0, 0, key, 0, value.length());
-        if (reader.full()) {
-          break;
-        }
       }
       return reader == null ? Baggage.empty() : reader.result();
     } catch (RuntimeException e) {

@@ -17,18 +17,24 @@ import java.util.function.BiConsumer;
  * commas, values percent-encoded as UTF-8. This is the default codec (provider name {@code w3c}) and speaks
  * the same wire format as OpenTelemetry's {@code W3CBaggagePropagator}, both ways.
  *
- * <p>Writing: an entry whose key is not a W3C token, or whose metadata cannot be written verbatim as
- * properties (a comma, a control or non-ASCII character), is left out. Every character of a value that is
- * not a baggage-octet, and {@code %} and {@code +}, is percent-encoded, so any Unicode text comes back
- * unchanged. Properties (the entry's {@link io.opentelemetry.api.baggage.BaggageEntryMetadata}) are carried
- * verbatim, as OpenTelemetry does.
+ * <p>Both directions follow the W3C grammar exactly: {@code key OWS "=" OWS value *( OWS ";" OWS property )},
+ * {@code property = key OWS "=" OWS value / key OWS}, keys tokens, values baggage-octets. A member off the
+ * grammar (a space inside a property, an empty property, a property key that is not a token, ...) is dropped
+ * with its properties, never relayed: strict peers such as Go's {@code baggage.Parse} reject a whole header
+ * for one such member.
+ *
+ * <p>Writing: an entry whose key is not a W3C token, or whose metadata does not follow the property
+ * grammar, is left out. Every character of a value that is not a baggage-octet, and {@code %} and
+ * {@code +}, is percent-encoded, so any Unicode text comes back unchanged. Properties (the entry's
+ * {@link io.opentelemetry.api.baggage.BaggageEntryMetadata}) are written trimmed.
  *
  * <p>Reading: all {@code baggage} headers are read in order as one list. Malformed members are skipped and
  * the others kept; a {@code %} escape that is not valid UTF-8 decodes to U+FFFD; of duplicate keys the last
- * wins. Nothing is ever thrown.
+ * wins and takes one member slot. Nothing is ever thrown.
  *
- * <p>Both directions apply {@link BaggageLimits} by leaving out whole members: once the member limit is
- * reached nothing more is taken; a member that would go over the byte limit is skipped and later, smaller
+ * <p>Both directions apply {@link BaggageLimits} by leaving out whole members, measured as they will be
+ * written (a broken escape read as one byte counts as the nine of its U+FFFD): once the member limit is
+ * reached no new key is taken; a member that would go over the byte limit is skipped and later, smaller
  * ones may still fit.
  *
  * <p>Instances are immutable and thread-safe.
@@ -124,9 +130,6 @@ public final class W3CBaggageCodec implements BaggageCodec {
           reader = new BaggageReader(limits);
         }
         reader.readList(header);
-        if (reader.full()) {
-          break;
-        }
       }
       return reader == null ? Baggage.empty() : reader.result();
     } catch (RuntimeException e) {

@@ -31,6 +31,11 @@ public abstract class GrpcCallBenchmark {
   /** Whether the SDK samples every span (ignored by the floor). */
   abstract boolean sampled();
 
+  /** Whether the SDK has a meter provider (RPC metrics on); default false. */
+  boolean metrics() {
+    return false;
+  }
+
   /** Checks the JVM is fit for this variant before anything starts; nothing to check by default. */
   void checkJvm() {}
 
@@ -38,7 +43,7 @@ public abstract class GrpcCallBenchmark {
   @Setup
   public void start() {
     checkJvm();
-    harness = new InProcessHarness(variant(), sampled());
+    harness = new InProcessHarness(variant(), sampled(), metrics());
   }
 
   /** Stops them. */

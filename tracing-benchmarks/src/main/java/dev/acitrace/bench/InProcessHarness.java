@@ -35,7 +35,12 @@ final class InProcessHarness implements AutoCloseable {
    * @param sampled always-on (true) or always-off (false) sampling; ignored by an untraced variant
    */
   InProcessHarness(GrpcTracingVariant variant, boolean sampled) {
-    this.sdk = variant.traced() ? new TracingSdk(sampled, variant.propagator()) : null;
+    this(variant, sampled, false);
+  }
+
+  /** As {@link #InProcessHarness(GrpcTracingVariant, boolean)}; {@code metrics}: the SDK records metrics too. */
+  InProcessHarness(GrpcTracingVariant variant, boolean sampled, boolean metrics) {
+    this.sdk = variant.traced() ? new TracingSdk(sampled, variant.propagator(), metrics) : null;
     OpenTelemetry openTelemetry = sdk == null ? OpenTelemetry.noop() : sdk.openTelemetry();
     String name = InProcessServerBuilder.generateName();
     try {
@@ -92,6 +97,11 @@ final class InProcessHarness implements AutoCloseable {
   /** Spans exported so far (after a flush); 0 for an untraced variant. */
   long exportedSpans() {
     return sdk == null ? 0 : sdk.exportedSpans();
+  }
+
+  /** Metric names the SDK exported, after a flush. */
+  java.util.Set<String> exportedMetricNames() {
+    return sdk == null ? java.util.Set.of() : sdk.exportedMetricNames();
   }
 
   @Override

@@ -4,6 +4,9 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.OpenTelemetrySdkBuilder;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
@@ -16,19 +19,33 @@ import java.util.concurrent.TimeUnit;
 final class TracingSdk implements AutoCloseable {
 
   private final DroppingSpanExporter exporter = new DroppingSpanExporter();
+  private final DroppingMetricExporter metricExporter = new DroppingMetricExporter();
   private final OpenTelemetrySdk sdk;
 
   TracingSdk(boolean sampled, TextMapPropagator propagator) {
+    this(sampled, propagator, false);
+  }
+
+  /**
+   * With {@code metrics}, the SDK also has a meter provider with one periodic reader (default interval) whose
+   * exporter drops what it gets: both variants' RPC metrics are on, recorded into the same aggregation.
+   */
+  TracingSdk(boolean sampled, TextMapPropagator propagator, boolean metrics) {
     SdkTracerProvider tracerProvider =
         SdkTracerProvider.builder()
             .setSampler(sampled ? Sampler.alwaysOn() : Sampler.alwaysOff())
             .addSpanProcessor(BatchSpanProcessor.builder(exporter).build())
             .build();
-    this.sdk =
+    OpenTelemetrySdkBuilder builder =
         OpenTelemetrySdk.builder()
             .setTracerProvider(tracerProvider)
-            .setPropagators(ContextPropagators.create(propagator))
-            .build();
+            .setPropagators(ContextPropagators.create(propagator));
+    if (metrics) {
+      builder.setMeterProvider(SdkMeterProvider.builder()
+          .registerMetricReader(PeriodicMetricReader.builder(metricExporter).build())
+          .build());
+    }
+    this.sdk = builder.build();
   }
 
   OpenTelemetry openTelemetry() {
@@ -41,8 +58,15 @@ final class TracingSdk implements AutoCloseable {
     return exporter.exported();
   }
 
+  /** The metric names exported, after a flush (empty without metrics). */
+  java.util.Set<String> exportedMetricNames() {
+    sdk.getSdkMeterProvider().forceFlush().join(10, TimeUnit.SECONDS);
+    return metricExporter.names();
+  }
+
   @Override
   public void close() {
     sdk.getSdkTracerProvider().shutdown().join(10, TimeUnit.SECONDS);
+    sdk.getSdkMeterProvider().shutdown().join(10, TimeUnit.SECONDS);
   }
 }

@@ -26,6 +26,40 @@ class OursVariantsTest {
   }
 
   @Test
+  void oursAttemptSpans_everyCall_exportsCallAttemptAndServerSpan() {
+    try (InProcessHarness harness = new InProcessHarness(new OursAttemptSpansBenchmark.Variant(), true)) {
+      for (int i = 0; i < 10; i++) {
+        assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);
+      }
+      assertThat(harness.serverStreaming(r -> {})).isEqualTo(BenchRpc.STREAM_MESSAGES);
+      assertThat(harness.exportedSpans()).isEqualTo(33);
+    }
+    try (InProcessHarness harness = new InProcessHarness(new OursAttemptSpansBenchmark.Variant(), false)) {
+      assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);
+      assertThat(harness.exportedSpans()).isZero();
+    }
+  }
+
+  @Test
+  void metricsOn_bothVariants_recordTheirRpcMetrics_sampledOrNot() {
+    for (boolean sampled : new boolean[] {true, false}) {
+      try (InProcessHarness harness = new InProcessHarness(new OursGrpcTracing(), sampled, true)) {
+        assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);
+        assertThat(harness.exportedMetricNames()).contains("rpc.client.duration", "rpc.server.duration");
+      }
+      try (InProcessHarness harness = new InProcessHarness(new OtelGrpcTracing(), sampled, true)) {
+        assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);
+        assertThat(harness.exportedMetricNames()).contains("rpc.client.duration", "rpc.server.duration");
+      }
+    }
+    // and without the meter provider, nothing (the existing benchmarks are unchanged)
+    try (InProcessHarness harness = new InProcessHarness(new OursGrpcTracing(), true)) {
+      harness.unary();
+      assertThat(harness.exportedMetricNames()).isEmpty();
+    }
+  }
+
+  @Test
   void oursUnsampled_calls_answerAndExportNothing() {
     try (InProcessHarness harness = new InProcessHarness(new OursGrpcTracing(), false)) {
       assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);

@@ -4,7 +4,10 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
@@ -21,6 +24,10 @@ final class CountingSpanExporter implements SpanExporter {
   static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final SpanExporter delegate;
+  // Exports handed to the delegate and not settled yet; each is counted exactly once, by whichever of the
+  // delegate's completion and abandon() comes first.
+  private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
+  private volatile boolean abandoned;
   private final LongSupplier dropped;
   private final AtomicLong exported = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -45,24 +52,74 @@ final class CountingSpanExporter implements SpanExporter {
   @Override
   public CompletableResultCode export(Collection<SpanData> spans) {
     int count = spans.size();
+    if (abandoned) {
+      // Shutting down past its bound: the batch processor drains its queue through here without I/O.
+      failed.addAndGet(count);
+      return CompletableResultCode.ofFailure();
+    }
+    Pending entry = new Pending(count);
+    pending.add(entry);
     CompletableResultCode result;
     try {
       result = delegate.export(spans);
     } catch (RuntimeException e) {
       // A broken exporter must not kill the worker thread; count and report it like any failure.
-      failed.addAndGet(count);
-      report(e);
+      settle(entry, false, e);
       return CompletableResultCode.ofExceptionalFailure(e);
     }
-    result.whenComplete(() -> {
-      if (result.isSuccess()) {
-        exported.addAndGet(count);
-      } else {
-        failed.addAndGet(count);
+    result.whenComplete(() -> settle(entry, result.isSuccess(), result.getFailureThrowable()));
+    if (abandoned) {
+      settle(entry, false, null); // abandon() ran while this export was being handed over
+    }
+    return entry.result;
+  }
+
+  /**
+   * Gives up on what is in flight: every export still waiting for the delegate (e.g. retrying against a
+   * collector that is down) fails now, and every later export fails at once without reaching the delegate.
+   * Called when shutdown has run out of time; the delegate's shutdown then cancels what it still has.
+   */
+  void abandon() {
+    abandoned = true;
+    for (Pending entry : pending) {
+      settle(entry, false, null);
+    }
+  }
+
+  /** Spans in exports handed to the delegate and not finished yet. */
+  long inFlight() {
+    long spans = 0;
+    for (Pending entry : pending) {
+      spans += entry.count;
+    }
+    return spans;
+  }
+
+  private void settle(Pending entry, boolean success, Throwable cause) {
+    if (!entry.settled.compareAndSet(false, true)) {
+      return;
+    }
+    pending.remove(entry);
+    if (success) {
+      exported.addAndGet(entry.count);
+      entry.result.succeed();
+    } else {
+      failed.addAndGet(entry.count);
+      if (!abandoned) {
+        report(cause); // when abandoned, close() says what was lost, in one line
       }
-      report(result.getFailureThrowable());
-    });
-    return result;
+      entry.result.fail();
+    }
+  }
+
+  private static final class Pending {
+    final int count;
+    final AtomicBoolean settled = new AtomicBoolean();
+    final CompletableResultCode result = new CompletableResultCode();
+
+    Pending(int count) {
+      this.count = count;
+    }
   }
 
   /** Logs lost spans, at most once per interval; the first loss is logged at once. */

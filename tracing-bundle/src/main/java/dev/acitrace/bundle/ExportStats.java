@@ -2,7 +2,8 @@ package dev.acitrace.bundle;
 
 /**
  * What happened to the spans this process finished, since initialization. {@code exported + failed +
- * dropped} lags the spans ended by what is still queued or in flight.
+ * dropped} lags the spans ended by what is still queued or in flight; once {@link TracingHandle#close()}
+ * returned, it is every sampled span that ended (nothing is queued or in flight any more).
  *
  * @param exportedSpans spans the exporters accepted
  * @param failedSpans spans in export calls that failed (collector down, refused, timed out)

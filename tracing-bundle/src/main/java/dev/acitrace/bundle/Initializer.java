@@ -39,6 +39,8 @@ import java.util.regex.Pattern;
 final class Initializer {
 
   static final String TRACES_EXPORTER = "otel.traces.exporter";
+  static final String METRICS_EXPORTER = "otel.metrics.exporter";
+  static final String METRIC_EXPORT_INTERVAL = "otel.metric.export.interval";
   static final String ENVIRONMENT = "environment";
   static final String SAMPLER = "otel.traces.sampler";
   static final String SAMPLER_ARG = "otel.traces.sampler.arg";
@@ -49,23 +51,85 @@ final class Initializer {
   static final AttributeKey<String> DEPLOYMENT_ENVIRONMENT =
       AttributeKey.stringKey("deployment.environment");
 
+  private static final Pattern OTLP_WORDS = Pattern.compile(
+      "(?i)otlp|compression|endpoint|protocol|timeout|header|certificate");
   private static final Pattern OTEL_KEY = Pattern.compile("otel\\.[a-z0-9_.\\-]++(?! \\()");
 
   private final TracingSettings settings;
   // Written while autoconfigure builds the SDK, read afterwards from any thread through the handle.
-  private volatile List<ExporterProvider> providers = List.of();
+  private final AutoconfigureExtensions extensions;
+  private volatile List<AutoconfigureExtensions.Source> providers = List.of();
   private volatile List<String> exporterNames = List.of();
   private volatile CountingSpanExporter exporter;
   private volatile SpanProcessorMeter meter;
+  private volatile ClosingGate gate;
+  private volatile boolean consoleMetrics;
+  private volatile ConfigProperties config;
+  private final List<BoundedMetricExporter> metricExporters = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile Resource resource = Resource.empty();
 
   Initializer(TracingSettings settings) {
-    this.settings = settings;
+    this(settings, AutoconfigureExtensions.load());
   }
 
-  /** Step 1 (properties customizer): what the code set wins over the environment. */
+  Initializer(TracingSettings settings, AutoconfigureExtensions extensions) {
+    this.settings = settings;
+    this.extensions = extensions;
+  }
+
+  /**
+   * Step 1 (properties customizer): what the code set wins over the environment, including the
+   * signal-specific variables that would otherwise win over a general one: a {@code TracingSettings}
+   * value for {@code otel.exporter.otlp.X} replaces the environment's {@code otel.exporter.otlp.traces.X}
+   * (and {@code .metrics.X}, {@code .logs.X}) when the environment sets those, unless the settings set
+   * them too. A general endpoint is turned
+   * into the signal's endpoint the way OpenTelemetry does it for {@code http/protobuf} (the path
+   * {@code v1/traces} appended); {@code grpc} endpoints are the same for every signal.
+   */
   Map<String, String> applySettings(ConfigProperties config) {
-    return settings.properties();
+    Map<String, String> properties = new java.util.LinkedHashMap<>(settings.properties());
+    for (Map.Entry<String, String> entry : settings.properties().entrySet()) {
+      String key = entry.getKey();
+      if (!key.startsWith(OTLP_PREFIX)) {
+        continue;
+      }
+      String suffix = key.substring(OTLP_PREFIX.length());
+      if (SIGNALS.stream().anyMatch(signal -> suffix.startsWith(signal + "."))) {
+        continue;
+      }
+      for (String signal : SIGNALS) {
+        String signalKey = OTLP_PREFIX + signal + "." + suffix;
+        if (settings.properties().containsKey(signalKey) || config.getString(signalKey) == null) {
+          continue; // set in code, or not set at all: the general value applies as it is
+        }
+        String value = entry.getValue();
+        if (suffix.equals("endpoint") && isHttp(protocol(signal, config))) {
+          value = value + (value.endsWith("/") ? "" : "/") + "v1/" + signal;
+        }
+        properties.put(signalKey, value);
+      }
+    }
+    return properties;
+  }
+
+  private static final String OTLP_PREFIX = "otel.exporter.otlp.";
+  private static final List<String> SIGNALS = List.of("traces", "metrics", "logs");
+
+  /** The OTLP protocol {@code signal} will use: settings over environment, specific over general. */
+  private String protocol(String signal, ConfigProperties config) {
+    String specific = OTLP_PREFIX + signal + ".protocol";
+    String general = OTLP_PREFIX + "protocol";
+    for (String value : new String[] {settings.properties().get(specific), settings.properties().get(general),
+        config.getString(specific), config.getString(general)}) {
+      if (value != null && !value.isBlank()) {
+        return value;
+      }
+    }
+    return "grpc";
+  }
+
+  private static boolean isHttp(String protocol) {
+    return protocol.trim().startsWith("http");
   }
 
   /**
@@ -83,19 +147,87 @@ final class Initializer {
       }
       providers = List.of();
     } else {
-      List<ExporterProvider> resolved = new ArrayList<>();
+      List<AutoconfigureExtensions.Source> resolved = new ArrayList<>();
       for (String name : unique) {
-        try {
-          resolved.add(Providers.named(ExporterProvider.class, name));
-        } catch (IllegalArgumentException e) {
+        AutoconfigureExtensions.Source source = extensions.find(name);
+        if (source == null) {
           throw new TracingConfigurationException(
-              describe(TRACES_EXPORTER, config.getString(TRACES_EXPORTER)) + ": " + e.getMessage(), e);
+              describe(TRACES_EXPORTER, config.getString(TRACES_EXPORTER)) + ": " + unknownExporter(name));
         }
+        resolved.add(source);
       }
       providers = List.copyOf(resolved);
     }
     exporterNames = List.copyOf(unique);
-    return Map.of(TRACES_EXPORTER, "none");
+    Map<String, String> overrides = new java.util.HashMap<>();
+    overrides.put(TRACES_EXPORTER, "none");
+    // Metrics: autoconfigure's names and defaults, except `console`, which is acitrace's table (printed to
+    // the settings' console output), added in customizeMeterProvider.
+    List<String> metricNames = config.getList(METRICS_EXPORTER);
+    if (metricNames.contains("console")) {
+      consoleMetrics = true;
+      List<String> others = new ArrayList<>(metricNames);
+      others.removeIf("console"::equals);
+      overrides.put(METRICS_EXPORTER, others.isEmpty() ? "none" : String.join(",", others));
+    }
+    return overrides;
+  }
+
+  /** Meter provider customizer: acitrace's {@code console} metrics table, when named. */
+  io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder customizeMeterProvider(
+      io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder builder, ConfigProperties config) {
+    if (!consoleMetrics) {
+      return builder;
+    }
+    java.io.PrintStream out = settings.consoleOutput() != null ? settings.consoleOutput() : System.out;
+    io.opentelemetry.sdk.metrics.export.PeriodicMetricReaderBuilder reader =
+        io.opentelemetry.sdk.metrics.export.PeriodicMetricReader.builder(
+            bound(new dev.acitrace.bundle.internal.ConsoleMetricExporter(out), config));
+    java.time.Duration interval = config.getDuration(METRIC_EXPORT_INTERVAL);
+    if (interval != null) {
+      try {
+        reader.setInterval(interval);
+      } catch (IllegalArgumentException e) {
+        throw new TracingConfigurationException(describe(METRIC_EXPORT_INTERVAL,
+            config.getString(METRIC_EXPORT_INTERVAL)) + ": " + e.getMessage(), e);
+      }
+    }
+    return builder.registerMetricReader(reader.build());
+  }
+
+  /** Metric exporter customizer: every metric exporter can be abandoned when shutdown runs out of time. */
+  io.opentelemetry.sdk.metrics.export.MetricExporter bound(
+      io.opentelemetry.sdk.metrics.export.MetricExporter exporter, ConfigProperties config) {
+    BoundedMetricExporter bounded = new BoundedMetricExporter(exporter);
+    metricExporters.add(bounded);
+    return bounded;
+  }
+
+  List<BoundedMetricExporter> metricExporters() {
+    return metricExporters;
+  }
+
+  private String unknownExporter(String name) {
+    String known = "no exporter named '" + name + "' (neither an acitrace ExporterProvider nor an "
+        + "OpenTelemetry ConfigurableSpanExporterProvider); available: " + String.join(", ", extensions.names());
+    if (!name.equals("zipkin")) {
+      return known;
+    }
+    return known + ". OpenTelemetry Java no longer publishes a Zipkin exporter (the last release of "
+        + "io.opentelemetry:opentelemetry-exporter-zipkin is 1.64.0; this SDK is "
+        + OPEN_TELEMETRY_VERSION + "). To export to Zipkin, either send OTLP (OTEL_TRACES_EXPORTER=otlp) to an "
+        + "OpenTelemetry Collector with its zipkin exporter, or put a span exporter provider named 'zipkin' on the "
+        + "path: an acitrace dev.acitrace.api.spi.ExporterProvider or an OpenTelemetry "
+        + "io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider (such as the one in "
+        + "io.opentelemetry:opentelemetry-exporter-zipkin:1.64.0, at your own risk against a newer SDK)";
+  }
+
+  private static final String OPEN_TELEMETRY_VERSION = openTelemetryVersion();
+
+  private static String openTelemetryVersion() {
+    Package sdk = io.opentelemetry.sdk.OpenTelemetrySdk.class.getPackage();
+    String version = sdk == null ? null : sdk.getImplementationVersion();
+    return version == null ? "1.68.0 or later" : version;
   }
 
   private static void validateSamplerRatio(ConfigProperties config) {
@@ -112,6 +244,7 @@ final class Initializer {
 
   /** Resource customizer: acitrace's service-name default and {@code ENVIRONMENT}. */
   Resource customizeResource(Resource resource, ConfigProperties config) {
+    this.config = config; // the final configuration: errors after this point can name OTLP settings
     ResourceBuilder builder = resource.toBuilder();
     boolean serviceNameSet = config.getString("otel.service.name") != null
         || config.getMap("otel.resource.attributes").containsKey(SERVICE_NAME.getKey());
@@ -140,14 +273,25 @@ final class Initializer {
     }
     TracingConfig tracingConfig = OtelConfig.of(config);
     List<SpanExporter> exporters = new ArrayList<>(providers.size());
-    for (ExporterProvider provider : providers) {
+    for (AutoconfigureExtensions.Source source : providers) {
+      SpanExporter created = null;
       try {
-        exporters.add(provider instanceof ConsoleExporterProvider console && settings.consoleOutput() != null
-            ? console.create(tracingConfig, settings.consoleOutput())
-            : provider.create(tracingConfig));
+        ExporterProvider provider = source.acitrace();
+        if (provider == null) {
+          created = source.openTelemetry().createExporter(config);
+        } else {
+          created = provider instanceof ConsoleExporterProvider console && settings.consoleOutput() != null
+              ? console.create(tracingConfig, settings.consoleOutput())
+              : provider.create(tracingConfig);
+        }
+        // The AutoConfigurationCustomizerProviders' span exporter customizers, as autoconfigure applies them.
+        exporters.add(extensions.customize(created, config));
       } catch (RuntimeException e) {
+        if (created != null) {
+          created.shutdown();
+        }
         exporters.forEach(SpanExporter::shutdown);
-        throw new TracingConfigurationException(TRACES_EXPORTER + "=" + provider.name()
+        throw new TracingConfigurationException(TRACES_EXPORTER + "=" + source.name()
             + ": cannot create the exporter: " + withEnvironmentNames(String.valueOf(e.getMessage())), e);
       }
     }
@@ -164,11 +308,14 @@ final class Initializer {
     apply(config, "otel.bsp.max.queue.size", config::getInt, processor::setMaxQueueSize);
     apply(config, "otel.bsp.max.export.batch.size", config::getInt, processor::setMaxExportBatchSize);
     apply(config, "otel.bsp.export.timeout", config::getDuration, processor::setExporterTimeout);
+    BatchSpanProcessor batch;
     try {
-      return builder.addSpanProcessor(processor.build());
+      batch = processor.build();
     } catch (IllegalArgumentException e) {
       throw new TracingConfigurationException("otel.bsp.* (OTEL_BSP_*): " + e.getMessage(), e);
     }
+    gate = new ClosingGate(extensions.customize(batch, config));
+    return builder.addSpanProcessor(gate);
   }
 
   private static <T> void apply(ConfigProperties config, String key, Function<String, T> read,
@@ -185,7 +332,7 @@ final class Initializer {
   }
 
   /** Turns what autoconfigure or the SDK threw into a message that names the setting when it can. */
-  static RuntimeException explain(RuntimeException e) {
+  RuntimeException explain(RuntimeException e) {
     if (e instanceof TracingConfigurationException) {
       return e;
     }
@@ -197,8 +344,18 @@ final class Initializer {
       cause = cause.getCause();
     }
     if (e instanceof ConfigurationException || e instanceof IllegalArgumentException) {
+      Throwable shown = e;
+      if ("Unexpected configuration error".equals(e.getMessage()) && e.getCause() != null) {
+        shown = e.getCause(); // autoconfigure's wrapper of what the exporter builder threw
+      }
+      String message = String.valueOf(shown.getMessage());
+      // OpenTelemetry's OTLP messages ("OTLP endpoint must be a valid URL: ...") do not say which
+      // setting; the metric exporter, built before the span exporters, fails first on a shared setting.
+      if (config != null && OTLP_WORDS.matcher(message).find()) {
+        message = message + "; " + OtelConfig.describeOtlpSettings(config, message);
+      }
       return new TracingConfigurationException(
-          "invalid tracing configuration: " + withEnvironmentNames(String.valueOf(e.getMessage())), e);
+          "invalid tracing configuration: " + withEnvironmentNames(message), e);
     }
     return e;
   }
@@ -242,6 +399,10 @@ final class Initializer {
 
   SpanProcessorMeter meter() {
     return meter;
+  }
+
+  ClosingGate gate() {
+    return gate;
   }
 
   /** After a failed initialization: release what was created. */

@@ -26,8 +26,9 @@ import java.util.Map;
  *   <li>{@code service.name} is {@value #DEFAULT_SERVICE_NAME} when neither {@code OTEL_SERVICE_NAME} nor
  *       {@code service.name} in {@code OTEL_RESOURCE_ATTRIBUTES} is set;
  *   <li>{@code OTEL_PROPAGATORS} defaults to {@value #DEFAULT_PROPAGATORS};
- *   <li>{@code OTEL_METRICS_EXPORTER} and {@code OTEL_LOGS_EXPORTER} default to {@code none}: this is a
- *       tracing library, and OpenTelemetry's default would send metrics and logs over OTLP as well;
+ *   <li>{@code OTEL_LOGS_EXPORTER} defaults to {@code none}: acitrace records no logs. Metrics follow
+ *       autoconfigure ({@code OTEL_METRICS_EXPORTER}, default {@code otlp}; {@code console} is acitrace's
+ *       compact table; {@code none}): the interceptors record RPC metrics;
  *   <li>{@code ENVIRONMENT} (or {@code -Denvironment}) becomes the {@code deployment.environment.name}
  *       resource attribute, unless {@code OTEL_RESOURCE_ATTRIBUTES} sets it.
  * </ul>
@@ -54,7 +55,6 @@ public final class Tracing {
   // Lowest precedence: environment variables, system properties and TracingSettings all win.
   private static final Map<String, String> DEFAULTS = Map.of(
       "otel.propagators", DEFAULT_PROPAGATORS,
-      "otel.metrics.exporter", "none",
       "otel.logs.exporter", "none");
 
   private Tracing() {}
@@ -85,6 +85,8 @@ public final class Tracing {
         .addPropertiesCustomizer(initializer::resolveExporters)
         .addResourceCustomizer(initializer::customizeResource)
         .addTracerProviderCustomizer(initializer::customizeTracerProvider)
+        .addMeterProviderCustomizer(initializer::customizeMeterProvider)
+        .addMetricExporterCustomizer(initializer::bound)
         // The handle owns shutdown: it bounds the wait and reports what was lost.
         .disableShutdownHook();
     if (settings.registerGlobal()) {
@@ -95,7 +97,7 @@ public final class Tracing {
       sdk = builder.build().getOpenTelemetrySdk();
     } catch (RuntimeException e) {
       initializer.abandon();
-      throw Initializer.explain(e);
+      throw initializer.explain(e);
     }
     TracingHandle handle = new TracingHandle(sdk, initializer, settings.shutdownTimeout());
     if (settings.shutdownHook()) {

@@ -23,6 +23,9 @@ public final class TracingHandle implements AutoCloseable {
   private final OpenTelemetrySdk sdk;
   private final Initializer initializer;
   private final Duration shutdownTimeout;
+  // After the shutdown timeout, how long the batch worker gets to drain without I/O and stop.
+  private static final long ABANDON_GRACE_MILLIS = 500;
+
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Thread shutdownHook;
   private volatile ExportStats finalStats;
@@ -51,18 +54,23 @@ public final class TracingHandle implements AutoCloseable {
     return initializer.exporterNames();
   }
 
-  /** Exported, failed, dropped and queued span counts since initialization; cheap enough to poll. */
+  /**
+   * Exported, failed, dropped and queued span counts since initialization; cheap enough to poll. After
+   * {@link #close()} returned, {@code exported + failed + dropped} is every sampled span that ended,
+   * and nothing is queued.
+   */
   public ExportStats exportStats() {
-    ExportStats last = finalStats;
-    if (last != null) {
-      return last;
-    }
     CountingSpanExporter exporter = initializer.exporter();
     if (exporter == null) {
       return ExportStats.EMPTY;
     }
+    long lateDrops = initializer.gate().dropped();
+    ExportStats last = finalStats;
+    if (last != null) {
+      return new ExportStats(last.exportedSpans(), last.failedSpans(), last.droppedSpans() + lateDrops, 0);
+    }
     SpanProcessorMeter meter = initializer.meter();
-    return new ExportStats(exporter.exported(), exporter.failed(), meter.dropped(), meter.queued());
+    return new ExportStats(exporter.exported(), exporter.failed(), meter.dropped() + lateDrops, meter.queued());
   }
 
   /**
@@ -76,8 +84,13 @@ public final class TracingHandle implements AutoCloseable {
   }
 
   /**
-   * Flushes and shuts tracing down, waiting at most the shutdown timeout; spans ended afterwards are
-   * dropped. Idempotent; also run by the shutdown hook when one was installed.
+   * Flushes and shuts tracing (and metrics) down, waiting at most the shutdown timeout; spans ended
+   * afterwards are dropped (and counted). Traces are flushed first, then metrics (so a console prints the
+   * trace before the metrics table). When the exporters have not finished by the deadline (a collector
+   * that is down makes OTLP retry with backoff), what is still in flight or queued is given up: counted as
+   * failed, the exporters shut down (cancelling their calls), so nothing keeps running once this returns
+   * (at most {@value #ABANDON_GRACE_MILLIS} ms after the deadline). Logs one WARNING saying what was lost and
+   * why. Idempotent; also run by the shutdown hook when one was installed.
    */
   @Override
   public void close() {
@@ -85,20 +98,86 @@ public final class TracingHandle implements AutoCloseable {
       return;
     }
     removeShutdownHook();
-    CompletableResultCode result =
-        sdk.shutdown().join(shutdownTimeout.toNanos(), TimeUnit.NANOSECONDS);
-    ExportStats stats = exportStats();
-    finalStats = stats;
+    ClosingGate gate = initializer.gate();
+    if (gate != null) {
+      gate.shut();
+    }
+    long deadline = System.nanoTime() + shutdownTimeout.toNanos();
+    AtomicBoolean abandoned = new AtomicBoolean();
+    // The meter provider's shutdown blocks the calling thread on its last export: a watchdog gives up on the
+    // exporters at the deadline, whichever phase is running.
+    Thread watchdog = new Thread(() -> {
+      try {
+        long wait = deadline - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        abandoned.set(true);
+        abandonExporters();
+      } catch (InterruptedException e) {
+        // closed in time
+      }
+    }, "acitrace-tracing-shutdown-deadline");
+    watchdog.setDaemon(true);
+    watchdog.start();
+    long hardDeadline = deadline + TimeUnit.MILLISECONDS.toNanos(ABANDON_GRACE_MILLIS);
+    boolean done = join(sdk.getSdkTracerProvider().shutdown(), hardDeadline);
+    done &= join(sdk.getSdkMeterProvider().shutdown(), hardDeadline);
+    done &= join(sdk.getSdkLoggerProvider().shutdown(), hardDeadline);
+    watchdog.interrupt();
+    boolean stuck = false;
+    CountingSpanExporter exporter = initializer.exporter();
+    if (!done) {
+      // e.g. a span processor customizer that does not return: stop the exporters ourselves
+      stuck = true;
+      abandonExporters();
+      if (exporter != null) {
+        exporter.shutdown();
+      }
+    }
     SpanProcessorMeter meter = initializer.meter();
-    if (meter != null) {
+    if (exporter != null) {
+      long queued = meter.queued();
+      finalStats = new ExportStats(exporter.exported(), exporter.failed(),
+          meter.dropped() + queued + exporter.inFlight(), 0);
       meter.closeMeterProvider();
     }
-    if (!result.isDone()) {
-      logger.log(Level.WARNING, "tracing did not shut down within " + shutdownTimeout
-          + "; spans still pending were lost. " + stats);
-    } else if (stats.lostSpans() > 0) {
-      logger.log(Level.WARNING, "tracing shut down; spans were lost: " + stats);
+    ExportStats stats = exportStats();
+    if (stats.lostSpans() == 0 && !stuck && !abandoned.get()) {
+      return;
     }
+    StringBuilder message = new StringBuilder("tracing shut down: ").append(stats.lostSpans())
+        .append(" spans lost (").append(stats.failedSpans()).append(" failed to export, ")
+        .append(stats.droppedSpans()).append(" dropped), ").append(stats.exportedSpans()).append(" exported");
+    if (abandoned.get()) {
+      message.append("; the exporters ").append(exporters()).append(" did not accept them within the shutdown "
+          + "timeout (").append(shutdownTimeout).append("): is the collector reachable?");
+      if (!initializer.metricExporters().isEmpty()) {
+        message.append(" Metrics still pending were not exported either.");
+      }
+    } else if (stats.failedSpans() > 0) {
+      message.append("; the exporters ").append(exporters()).append(" failed them: is the collector reachable?");
+    }
+    if (stuck) {
+      message.append(" Shutdown did not finish in time; the exporters were stopped.");
+    }
+    logger.log(Level.WARNING, message.toString());
+  }
+
+  /** Past the deadline: every exporter fails what it holds at once and stops. */
+  private void abandonExporters() {
+    CountingSpanExporter exporter = initializer.exporter();
+    if (exporter != null) {
+      exporter.abandon();
+    }
+    for (BoundedMetricExporter metrics : initializer.metricExporters()) {
+      metrics.abandon();
+    }
+  }
+
+  private static boolean join(CompletableResultCode result, long deadlineNanos) {
+    long wait = Math.max(0, deadlineNanos - System.nanoTime());
+    return result.join(wait, TimeUnit.NANOSECONDS).isDone();
   }
 
   void installShutdownHook() {

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.acitrace.api.internal.Providers;
 import dev.acitrace.api.spi.ExporterProvider;
+import dev.acitrace.grpc.GrpcTraceBinPropagator;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -72,6 +76,24 @@ class ExporterDiscoveryTest {
         assertThat(tracing.flush()).isTrue();
       }
       assertThat(receiver.spans()).extracting(ReceivedSpan::name).containsExactly("over-jdk-http");
+    }
+  }
+
+  @Test
+  void grpcTraceBinPropagator_isSelectedByName() {
+    try (TracingHandle tracing = Tracing.init(settings().exporters("none")
+        .property("otel.propagators", "tracecontext,grpc-trace-bin").build())) {
+      TextMapPropagator propagator = tracing.openTelemetry().getPropagators().getTextMapPropagator();
+      assertThat(propagator.fields()).containsExactlyInAnyOrder("traceparent", "tracestate", "grpc-trace-bin");
+
+      Span span = Span.wrap(io.opentelemetry.api.trace.SpanContext.create("0af7651916cd43dd8448eb211c80319c",
+          "b7ad6b7169203331", io.opentelemetry.api.trace.TraceFlags.getSampled(),
+          io.opentelemetry.api.trace.TraceState.getDefault()));
+      java.util.Map<String, String> carrier = new java.util.HashMap<>();
+      propagator.inject(Context.root().with(span), carrier, java.util.Map::put);
+      assertThat(carrier).containsKeys("traceparent", "grpc-trace-bin");
+      assertThat(GrpcTraceBinPropagator.decode(java.util.Base64.getDecoder().decode(carrier.get("grpc-trace-bin")))
+          .getSpanId()).isEqualTo("b7ad6b7169203331");
     }
   }
 }

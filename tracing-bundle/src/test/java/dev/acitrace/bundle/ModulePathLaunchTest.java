@@ -31,6 +31,7 @@ class ModulePathLaunchTest {
   @TempDir
   static Path work;
   private static Path providerModule;
+  private static Path extensionModule;
   private OtlpGrpcReceiver grpcReceiver;
   private OtlpHttpReceiver httpReceiver;
 
@@ -44,6 +45,21 @@ class ModulePathLaunchTest {
     assertThat(classes).as("set by the pom").isNotBlank();
     assertThat(runtimePath).as("set by the pom").isNotBlank();
     return classes + File.pathSeparator + Files.readString(Path.of(runtimePath)).trim();
+  }
+
+  /** OpenTelemetry's logging exporters (test dependencies), as the jars a user would add. */
+  private static String openTelemetryLoggingJars() throws IOException {
+    String testPath = System.getProperty("acitrace.test.test.path");
+    assertThat(testPath).as("set by the pom").isNotBlank();
+    List<String> jars = new ArrayList<>();
+    for (String entry : Files.readString(Path.of(testPath)).trim().split(File.pathSeparator)) {
+      String file = Path.of(entry).getFileName().toString();
+      if (file.startsWith("opentelemetry-exporter-logging-")) {
+        jars.add(entry);
+      }
+    }
+    assertThat(jars).as("opentelemetry-exporter-logging").hasSize(1);
+    return String.join(File.pathSeparator, jars);
   }
 
   private static Path jdkTool(String name) {
@@ -95,6 +111,87 @@ class ModulePathLaunchTest {
         src.resolve("module-info.java").toString(), pkg.resolve("FileExporterProvider.java").toString());
     Result result = run(javac, Map.of());
     assertThat(result.exitCode).as("javac: %s", result.output).isZero();
+    extensionModule = compileOpenTelemetryExtension();
+  }
+
+  /**
+   * A third party's OpenTelemetry autoconfigure extension, knowing nothing of acitrace: a
+   * {@code ConfigurableSpanExporterProvider} named {@code thirdparty} (writes span names to a file) and an
+   * {@code AutoConfigurationCustomizerProvider} that adds a resource attribute and wraps every span
+   * exporter, recording which exporter saw which span.
+   */
+  private static Path compileOpenTelemetryExtension() throws Exception {
+    Path src = work.resolve("extension-src");
+    Path pkg = src.resolve("org/example/otelext");
+    Files.createDirectories(pkg);
+    Files.writeString(src.resolve("module-info.java"), String.join("\n",
+        "module org.example.otelext {",
+        "  requires io.opentelemetry.api;",
+        "  requires io.opentelemetry.sdk.common;",
+        "  requires io.opentelemetry.sdk.trace;",
+        "  requires io.opentelemetry.sdk.autoconfigure.spi;",
+        "  provides io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider",
+        "      with org.example.otelext.ThirdPartyExporterProvider;",
+        "  provides io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider",
+        "      with org.example.otelext.ExampleCustomizer;",
+        "}"));
+    Files.writeString(pkg.resolve("FileWriting.java"), String.join("\n",
+        "package org.example.otelext;",
+        "import io.opentelemetry.sdk.common.CompletableResultCode;",
+        "import io.opentelemetry.sdk.trace.data.SpanData;",
+        "import io.opentelemetry.sdk.trace.export.SpanExporter;",
+        "import java.nio.file.*;",
+        "import java.util.Collection;",
+        "final class FileWriting implements SpanExporter {",
+        "  private final Path file; private final String prefix; private final SpanExporter next;",
+        "  FileWriting(Path file, String prefix, SpanExporter next) { this.file = file; this.prefix = prefix; this.next = next; }",
+        "  public CompletableResultCode export(Collection<SpanData> spans) {",
+        "    try {",
+        "      for (SpanData s : spans) {",
+        "        Files.writeString(file, prefix + s.getName() + \"\\n\", StandardOpenOption.CREATE, StandardOpenOption.APPEND);",
+        "      }",
+        "    } catch (java.io.IOException e) { return CompletableResultCode.ofFailure(); }",
+        "    return next == null ? CompletableResultCode.ofSuccess() : next.export(spans);",
+        "  }",
+        "  public CompletableResultCode flush() { return next == null ? CompletableResultCode.ofSuccess() : next.flush(); }",
+        "  public CompletableResultCode shutdown() { return next == null ? CompletableResultCode.ofSuccess() : next.shutdown(); }",
+        "}"));
+    Files.writeString(pkg.resolve("ThirdPartyExporterProvider.java"), String.join("\n",
+        "package org.example.otelext;",
+        "import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;",
+        "import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;",
+        "import io.opentelemetry.sdk.trace.export.SpanExporter;",
+        "import java.nio.file.Path;",
+        "public final class ThirdPartyExporterProvider implements ConfigurableSpanExporterProvider {",
+        "  public String getName() { return \"thirdparty\"; }",
+        "  public SpanExporter createExporter(ConfigProperties config) {",
+        "    return new FileWriting(Path.of(config.getString(\"example.thirdparty.file\")), \"\", null);",
+        "  }",
+        "}"));
+    Files.writeString(pkg.resolve("ExampleCustomizer.java"), String.join("\n",
+        "package org.example.otelext;",
+        "import io.opentelemetry.api.common.AttributeKey;",
+        "import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;",
+        "import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;",
+        "import io.opentelemetry.sdk.resources.Resource;",
+        "import java.nio.file.Path;",
+        "public final class ExampleCustomizer implements AutoConfigurationCustomizerProvider {",
+        "  public void customize(AutoConfigurationCustomizer customizer) {",
+        "    customizer.addResourceCustomizer((resource, config) -> resource.merge(",
+        "        Resource.builder().put(AttributeKey.stringKey(\"example.customized\"), \"yes\").build()));",
+        "    customizer.addSpanExporterCustomizer((exporter, config) -> new FileWriting(",
+        "        Path.of(config.getString(\"example.customizer.file\")), exporter.getClass().getSimpleName() + \" \", exporter));",
+        "  }",
+        "}"));
+    Path classes = work.resolve("extension-classes");
+    List<String> javac = new ArrayList<>(List.of(jdkTool("javac").toString(), "-d", classes.toString(),
+        "--module-path", modulePath(), "-Xlint:-options"));
+    try (var files = Files.walk(src)) {
+      files.filter(f -> f.toString().endsWith(".java")).forEach(f -> javac.add(f.toString()));
+    }
+    Result result = run(javac, Map.of());
+    assertThat(result.exitCode).as("javac: %s", result.output).isZero();
+    return classes;
   }
 
   @BeforeEach
@@ -130,6 +227,15 @@ class ModulePathLaunchTest {
   }
 
   @Test
+  void javaM_metricsOverOtlp_reachTheReceiversMetricsService() throws Exception {
+    Result result = launch(modulePath(), Map.of(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", grpcReceiver.endpoint(),
+        "OTEL_SERVICE_NAME", "probe-metrics")); // OTEL_METRICS_EXPORTER unset: otlp, as in autoconfigure
+    assertThat(result.exitCode).as(result.output).isZero();
+    assertThat(grpcReceiver.metricNames()).contains("acitrace.probe.runs@probe-metrics");
+  }
+
+  @Test
   void javaM_otlpHttpProtobuf() throws Exception {
     Result result = launch(modulePath(), Map.of(
         "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
@@ -143,10 +249,59 @@ class ModulePathLaunchTest {
   }
 
   @Test
-  void javaM_invalidConfiguration_exitsWithTheSettingNamed() throws Exception {
+  void javaM_openTelemetryExportersAndCustomizers_allWorkNextToOurs() throws Exception {
+    Path thirdPartyFile = work.resolve("thirdparty-spans.txt");
+    Path customizerFile = work.resolve("customized-spans.txt");
+    Result result = launch(modulePath() + File.pathSeparator + openTelemetryLoggingJars()
+        + File.pathSeparator + extensionModule, Map.of(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", grpcReceiver.endpoint(),
+        "OTEL_TRACES_EXPORTER", "otlp, thirdparty,logging",
+        "EXAMPLE_THIRDPARTY_FILE", thirdPartyFile.toString(),
+        "EXAMPLE_CUSTOMIZER_FILE", customizerFile.toString()));
+
+    assertThat(result.exitCode).as(result.output).isZero();
+    assertThat(result.output).contains("to exporters [otlp, thirdparty, logging]")
+        .contains("exportedSpans=2,") // one composite export: every exporter succeeded
+        // OpenTelemetry's LoggingSpanExporter, on java.util.logging
+        .contains("'acitrace.probe' : ");
+    // the customizer's resource customizer ran (autoconfigure) ...
+    List<ReceivedSpan> spans = grpcReceiver.spans();
+    assertThat(spans).extracting(ReceivedSpan::name)
+        .containsExactlyInAnyOrder("acitrace.probe", "acitrace.probe.child");
+    assertThat(spans.get(0).resource()).containsEntry("example.customized", "yes");
+    // ... and its span exporter customizer wrapped every exporter, ours included, once each
+    assertThat(Files.readAllLines(thirdPartyFile)).containsExactlyInAnyOrder("acitrace.probe", "acitrace.probe.child");
+    assertThat(Files.readAllLines(customizerFile)).containsExactlyInAnyOrder(
+        "OtlpGrpcSpanExporter acitrace.probe", "OtlpGrpcSpanExporter acitrace.probe.child",
+        "FileWriting acitrace.probe", "FileWriting acitrace.probe.child",
+        "LoggingSpanExporter acitrace.probe", "LoggingSpanExporter acitrace.probe.child");
+  }
+
+  @Test
+  void javaM_emptyTracesExporter_isTheDefault() throws Exception {
+    Result result = launch(modulePath(), Map.of(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", grpcReceiver.endpoint(),
+        "OTEL_TRACES_EXPORTER", ""));
+    assertThat(result.exitCode).as(result.output).isZero();
+    assertThat(result.output).contains("to exporters [otlp]");
+    assertThat(grpcReceiver.spans()).hasSize(2);
+  }
+
+  @Test
+  void javaM_zipkin_failsNamingWhatToAdd() throws Exception {
     Result result = launch(modulePath(), Map.of("OTEL_TRACES_EXPORTER", "zipkin"));
     assertThat(result.exitCode).as(result.output).isEqualTo(2);
-    assertThat(result.output).contains("OTEL_TRACES_EXPORTER").contains("zipkin");
+    assertThat(result.output).contains("otel.traces.exporter (OTEL_TRACES_EXPORTER)='zipkin'")
+        .contains("no exporter named 'zipkin'")
+        .contains("io.opentelemetry:opentelemetry-exporter-zipkin:1.64.0")
+        .contains("OpenTelemetry Collector with its zipkin exporter");
+  }
+
+  @Test
+  void javaM_invalidConfiguration_exitsWithTheSettingNamed() throws Exception {
+    Result result = launch(modulePath(), Map.of("OTEL_TRACES_EXPORTER", "jaeger"));
+    assertThat(result.exitCode).as(result.output).isEqualTo(2);
+    assertThat(result.output).contains("OTEL_TRACES_EXPORTER").contains("jaeger");
   }
 
   private static Result launch(String modulePath, Map<String, String> environment) throws Exception {

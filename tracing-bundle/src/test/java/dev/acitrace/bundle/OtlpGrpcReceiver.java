@@ -29,6 +29,7 @@ final class OtlpGrpcReceiver implements AutoCloseable {
 
   private final List<ResourceSpans> received = new CopyOnWriteArrayList<>();
   private final List<Metadata> headers = new CopyOnWriteArrayList<>();
+  private final List<io.opentelemetry.proto.metrics.v1.ResourceMetrics> metrics = new CopyOnWriteArrayList<>();
   private final Server server;
   private volatile boolean blackHole;
   private final java.util.concurrent.atomic.AtomicInteger unavailable = new java.util.concurrent.atomic.AtomicInteger();
@@ -72,9 +73,20 @@ final class OtlpGrpcReceiver implements AutoCloseable {
         return next.startCall(call, metadata);
       }
     };
+    io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc.MetricsServiceImplBase metricsService =
+        new io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc.MetricsServiceImplBase() {
+          @Override
+          public void export(io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest request,
+              StreamObserver<io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse> responses) {
+            metrics.addAll(request.getResourceMetricsList());
+            responses.onNext(io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse.getDefaultInstance());
+            responses.onCompleted();
+          }
+        };
     server = NettyServerBuilder
         .forAddress(new InetSocketAddress("127.0.0.1", 0), credentials)
         .addService(ServerInterceptors.intercept(service, captureHeaders))
+        .addService(metricsService)
         .build()
         .start();
   }
@@ -103,6 +115,19 @@ final class OtlpGrpcReceiver implements AutoCloseable {
 
   List<ReceivedSpan> spans() {
     return ReceivedSpan.from(received);
+  }
+
+  /** The names of the metrics received, with their resource's {@code service.name}: {@code name@service}. */
+  List<String> metricNames() {
+    List<String> names = new java.util.ArrayList<>();
+    for (io.opentelemetry.proto.metrics.v1.ResourceMetrics resource : metrics) {
+      String service = resource.getResource().getAttributesList().stream()
+          .filter(a -> a.getKey().equals("service.name")).map(a -> a.getValue().getStringValue())
+          .findFirst().orElse("");
+      resource.getScopeMetricsList().forEach(scope -> scope.getMetricsList()
+          .forEach(metric -> names.add(metric.getName() + "@" + service)));
+    }
+    return names;
   }
 
   List<Metadata> headers() {

@@ -32,7 +32,11 @@ final class OtlpHttpReceiver implements AutoCloseable {
         if ("gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"))) {
           body = new GZIPInputStream(body);
         }
-        received.addAll(ExportTraceServiceRequest.parseFrom(body).getResourceSpansList());
+        if (exchange.getRequestURI().getPath().endsWith("/v1/traces")) {
+          received.addAll(ExportTraceServiceRequest.parseFrom(body).getResourceSpansList());
+        } else {
+          body.readAllBytes(); // e.g. /v1/metrics: accepted, not kept (an empty response is a valid one)
+        }
         byte[] response = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
         exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
         exchange.sendResponseHeaders(200, response.length == 0 ? -1 : response.length);

@@ -139,6 +139,204 @@ class TracingConfigurationTest {
         .hasMessageContaining("'none' cannot be combined");
   }
 
+  @Test
+  void tracesExporter_openTelemetrysLogging_isFoundAfterOurs_andRunsWithThem() {
+    java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Logger otelLogger =
+        java.util.logging.Logger.getLogger("io.opentelemetry.exporter.logging.LoggingSpanExporter");
+    java.util.logging.Handler handler = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        logged.add(record.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    otelLogger.addHandler(handler);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (TracingHandle tracing = init(b -> b.property("otel.traces.exporter", "console, logging")
+        .consoleOutput(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)))) {
+      tracing.openTelemetry().getTracer("t").spanBuilder("both").startSpan().end();
+      assertThat(tracing.flush()).isTrue();
+      assertThat(tracing.exporters()).containsExactly("console", "logging");
+      assertThat(tracing.exportStats().exportedSpans()).isEqualTo(1);
+    } finally {
+      otelLogger.removeHandler(handler);
+    }
+    assertThat(logged).anySatisfy(line -> assertThat(line).startsWith("'both' : "));
+    // `console` is ours (a tree), not OpenTelemetry's console exporter of the same name
+    assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("└─ both INTERNAL");
+  }
+
+  @Test
+  void tracesExporter_unknownName_listsOpenTelemetrysExportersToo() {
+    assertThatThrownBy(() -> init(b -> b.exporters("jaeger")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("available: otlp, console, none")
+        .hasMessageEndingWith(", logging"); // OpenTelemetry's, after ours; its otlp and console are shadowed
+  }
+
+  @Test
+  void tracesExporter_zipkin_failsSayingWhatToAdd() {
+    assertThatThrownBy(() -> init(b -> b.exporters("zipkin")))
+        .isInstanceOf(TracingConfigurationException.class)
+        .hasMessageContaining("otel.traces.exporter (OTEL_TRACES_EXPORTER)='zipkin': no exporter named 'zipkin'")
+        .hasMessageContaining("OpenTelemetry Java no longer publishes a Zipkin exporter")
+        .hasMessageContaining("io.opentelemetry:opentelemetry-exporter-zipkin:1.64.0")
+        .hasMessageContaining("an acitrace dev.acitrace.api.spi.ExporterProvider");
+  }
+
+  // --- metrics ------------------------------------------------------------------------------------
+
+  @Test
+  void metricsExporter_console_printsACompactTableAtClose_afterTheTrace() {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (TracingHandle tracing = init(b -> b.exporters("console").serviceName("metrics-test")
+        .property("otel.metrics.exporter", "console")
+        .consoleOutput(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)))) {
+      tracing.openTelemetry().getTracer("t").spanBuilder("traced").startSpan().end();
+      io.opentelemetry.api.metrics.DoubleHistogram histogram = tracing.openTelemetry().getMeter("m")
+          .histogramBuilder("rpc.server.call.duration").setUnit("s").build();
+      io.opentelemetry.api.common.AttributeKey<String> method =
+          io.opentelemetry.api.common.AttributeKey.stringKey("rpc.method");
+      io.opentelemetry.api.common.AttributeKey<String> code =
+          io.opentelemetry.api.common.AttributeKey.stringKey("rpc.response.status_code");
+      io.opentelemetry.api.common.Attributes hostile =
+          io.opentelemetry.api.common.Attributes.of(method, "acme.Echo/Say\u001b[2J", code, "OK");
+      histogram.record(0.5, hostile);
+      histogram.record(1.5, hostile);
+      histogram.record(2.0, io.opentelemetry.api.common.Attributes.of(method, "acme.Echo/Other", code, "OK"));
+    }
+    String printed = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(printed).containsPattern("(?m)^metrics \\(service metrics-test\\) at \\S+Z, 2 series$")
+        // what every row shares is on the instrument's line; control characters are escaped
+        .contains("  rpc.server.call.duration (s, histogram) rpc.response.status_code=OK\n"
+            + dev.acitrace.bundle.internal.ConsoleMetricExporter.DISTRIBUTION_HEADER
+            + String.format("  %12d %12s %12s  rpc.method=acme.Echo/Other\n", 1, "2.00", "2.00")
+            + String.format("  %12d %12s %12s  rpc.method=acme.Echo/Say\\u001b[2J\n", 2, "1.00", "1.50"))
+        .doesNotContain("\u001b");
+    assertThat(printed.indexOf("└─ traced INTERNAL")).isNotNegative().isLessThan(printed.indexOf("metrics ("));
+  }
+
+  @Test
+  void metricExportInterval_isHonoured_byTheConsoleTable() throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (TracingHandle tracing = init(b -> b.property("otel.metrics.exporter", "console")
+        .property("otel.metric.export.interval", "100")
+        .consoleOutput(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)))) {
+      tracing.openTelemetry().getMeter("m").counterBuilder("ticks").build().add(3);
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+      while (!bytes.toString(java.nio.charset.StandardCharsets.UTF_8).contains("ticks (1, sum)")
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      // printed by the interval, before close; the SDK's own metrics are left out
+      assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("  ticks (1, sum)\n"
+          + dev.acitrace.bundle.internal.ConsoleMetricExporter.VALUE_HEADER
+          + String.format("  %12d  \n", 3)).doesNotContain("otel.sdk.");
+    }
+  }
+
+  @Test
+  void metricsExporter_unset_isOtlp_likeAutoconfigure_andNoneSendsNothing() throws Exception {
+    try (OtlpGrpcReceiver receiver = new OtlpGrpcReceiver()) {
+      try (TracingHandle tracing = init(b -> b.endpoint(receiver.endpoint()))) {
+        tracing.openTelemetry().getMeter("m").counterBuilder("default.otlp").build().add(1);
+      }
+      try (TracingHandle tracing = init(b -> b.endpoint(receiver.endpoint())
+          .property("otel.metrics.exporter", "none"))) {
+        tracing.openTelemetry().getMeter("m").counterBuilder("with.none").build().add(1);
+      }
+      assertThat(receiver.metricNames()).contains("default.otlp@accelerated-container-image")
+          .noneMatch(name -> name.startsWith("with.none"));
+    }
+  }
+
+  // --- settings over signal-specific variables --------------------------------------------------
+
+  private static java.util.Map<String, String> applied(TracingSettings settings, java.util.Map<String, String> environment) {
+    return new Initializer(settings).applySettings(
+        io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties.createFromMap(environment));
+  }
+
+  @Test
+  void settingsEndpoint_overridesTheSignalSpecificEndpointsTheEnvironmentSets_grpc() {
+    java.util.Map<String, String> applied = applied(TracingSettings.builder().endpoint("http://code:4317").build(),
+        java.util.Map.of("otel.exporter.otlp.traces.endpoint", "http://env:4317",
+            "otel.exporter.otlp.metrics.endpoint", "http://env:4317"));
+    assertThat(applied).containsEntry("otel.exporter.otlp.endpoint", "http://code:4317")
+        .containsEntry("otel.exporter.otlp.traces.endpoint", "http://code:4317")
+        .containsEntry("otel.exporter.otlp.metrics.endpoint", "http://code:4317")
+        .doesNotContainKey("otel.exporter.otlp.logs.endpoint"); // not set: the general value applies
+  }
+
+  @Test
+  void settingsEndpoint_httpProtobuf_becomesEachSignalsPath() {
+    java.util.Map<String, String> applied = applied(TracingSettings.builder().endpoint("http://code:4318/")
+        .property("otel.exporter.otlp.protocol", "http/protobuf").build(), java.util.Map.of(
+            "otel.exporter.otlp.traces.endpoint", "http://env:4318/v1/traces",
+            "otel.exporter.otlp.metrics.endpoint", "http://env:4318/v1/metrics",
+            "otel.exporter.otlp.traces.protocol", "grpc"));
+    assertThat(applied).containsEntry("otel.exporter.otlp.traces.endpoint", "http://code:4318/v1/traces")
+        .containsEntry("otel.exporter.otlp.metrics.endpoint", "http://code:4318/v1/metrics")
+        .containsEntry("otel.exporter.otlp.traces.protocol", "http/protobuf");
+  }
+
+  @Test
+  void settingsEndpoint_environmentsSignalProtocolStillChoosesTheEndpointForm() {
+    // the code set only the endpoint: the environment's protocol for traces still applies
+    java.util.Map<String, String> applied = applied(TracingSettings.builder().endpoint("http://code:4318").build(),
+        java.util.Map.of("otel.exporter.otlp.traces.protocol", "http/protobuf",
+            "otel.exporter.otlp.traces.endpoint", "http://env:4318/v1/traces",
+            "otel.exporter.otlp.metrics.endpoint", "http://env:4317"));
+    assertThat(applied).containsEntry("otel.exporter.otlp.traces.endpoint", "http://code:4318/v1/traces")
+        .containsEntry("otel.exporter.otlp.metrics.endpoint", "http://code:4318");
+  }
+
+  @Test
+  void settingsSignalSpecificValue_isKept() {
+    java.util.Map<String, String> applied = applied(TracingSettings.builder()
+        .property("otel.exporter.otlp.headers", "a=1")
+        .property("otel.exporter.otlp.traces.headers", "b=2").build(),
+        java.util.Map.of("otel.exporter.otlp.traces.headers", "c=3", "otel.exporter.otlp.metrics.headers", "d=4"));
+    assertThat(applied).containsEntry("otel.exporter.otlp.traces.headers", "b=2")
+        .containsEntry("otel.exporter.otlp.metrics.headers", "a=1");
+  }
+
+  @Test
+  void settingsEndpoint_winsOverTracesEndpointSystemProperty_spansReachTheSettingsEndpoint() throws Exception {
+    try (OtlpGrpcReceiver receiver = new OtlpGrpcReceiver()) {
+      System.setProperty("otel.exporter.otlp.traces.endpoint", "http://127.0.0.1:1");
+      try (TracingHandle tracing = init(b -> b.exporters("otlp").endpoint(receiver.endpoint()))) {
+        tracing.openTelemetry().getTracer("t").spanBuilder("to-the-code-endpoint").startSpan().end();
+        assertThat(tracing.flush()).isTrue();
+      } finally {
+        System.clearProperty("otel.exporter.otlp.traces.endpoint");
+      }
+      assertThat(receiver.awaitSpans(1, java.time.Duration.ofSeconds(5)))
+          .extracting(ReceivedSpan::name).containsExactly("to-the-code-endpoint");
+    }
+  }
+
+  @Test
+  void settingsEndpoint_httpProtobuf_winsOverTracesEndpointSystemProperty() throws Exception {
+    try (OtlpHttpReceiver receiver = new OtlpHttpReceiver()) {
+      System.setProperty("otel.exporter.otlp.traces.endpoint", "http://127.0.0.1:1/v1/traces");
+      try (TracingHandle tracing = init(b -> b.exporters("otlp").endpoint(receiver.endpoint())
+          .property("otel.exporter.otlp.protocol", "http/protobuf"))) {
+        tracing.openTelemetry().getTracer("t").spanBuilder("over-http").startSpan().end();
+        assertThat(tracing.flush()).isTrue();
+      } finally {
+        System.clearProperty("otel.exporter.otlp.traces.endpoint");
+      }
+      assertThat(receiver.spans()).extracting(ReceivedSpan::name).containsExactly("over-http");
+    }
+  }
+
   // --- OTLP endpoint and protocol ---------------------------------------------------------------
 
   @Test
@@ -352,7 +550,7 @@ class TracingConfigurationTest {
       String printed = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
       assertThat(printed)
           .startsWith("trace " + root.getSpanContext().getTraceId() + " (service console-test, 2 spans)")
-          .contains("└─ root INTERNAL", "   └─ child INTERNAL");
+          .containsPattern("(?m)^└─ root +[0-9.]+ (us|ms|s) OK\n   └─ child +[0-9.]+ (us|ms|s) OK$");
     }
   }
 

@@ -66,10 +66,43 @@ public final class SnapshotFilter {
     return new Parser(filter).parse();
   }
 
+  /**
+   * The answers of one {@code ~=} selector for the values it saw last: RE2 matches in time linear in the value
+   * but with a large constant for patterns like {@code (a|a){1,64}$}, and the labels a walk tests repeat
+   * (containerd's gc and snapshot labels carry the same few values over thousands of snapshots), so a value
+   * seen before is answered without matching again. Direct-mapped, 256 slots, values up to 256 characters
+   * (bounded memory); entries are immutable, so sharing a predicate between threads only costs misses.
+   */
+  private static final class Memo {
+    private static final int SLOTS = 256;
+    private static final int MAX_LENGTH = 256;
+    private final Answer[] slots = new Answer[SLOTS];
+
+    private record Answer(String value, boolean found) {}
+
+    boolean find(Pattern pattern, String value) {
+      if (value.length() > MAX_LENGTH) {
+        return pattern.matcher(value).find();
+      }
+      int slot = (value.hashCode() * 0x9E3779B9 >>> 24) & (SLOTS - 1);
+      Answer answer = slots[slot];
+      if (answer != null && answer.value().equals(value)) {
+        return answer.found();
+      }
+      boolean found = pattern.matcher(value).find();
+      slots[slot] = new Answer(value, found);
+      return found;
+    }
+  }
+
   private enum Operator { PRESENT, EQUAL, NOT_EQUAL, MATCHES }
 
-  private record Selector(List<String> path, Operator operator, String value, Pattern pattern)
+  private record Selector(List<String> path, Operator operator, String value, Pattern pattern, Memo memo)
       implements Predicate<SnapshotInfo> {
+
+    Selector(List<String> path, Operator operator, String value, Pattern pattern) {
+      this(path, operator, value, pattern, pattern == null ? null : new Memo());
+    }
 
     @Override
     public boolean test(SnapshotInfo info) {
@@ -82,7 +115,7 @@ public final class SnapshotFilter {
         case NOT_EQUAL:
           return !value.equals(field);
         case MATCHES:
-          return field != null && pattern.matcher(field).find();
+          return field != null && memo.find(pattern, field);
         default:
           throw new AssertionError(operator);
       }

@@ -47,6 +47,36 @@ class SnapshotFilterTest {
   }
 
   @Test
+  void catastrophicPattern_overTenThousandDistinctValues_stillLinear() {
+    // every value different, so no answer is reused: each costs RE2's linear-time match
+    List<SnapshotInfo> snapshots = new java.util.ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      snapshots.add(info("s" + i, "", Kind.COMMITTED, Map.of("a", "a".repeat(30) + "!" + i)));
+    }
+    var filter = SnapshotFilter.parse("labels.\"a\"~=\"(a|a){1,64}$\"");
+    long start = System.nanoTime();
+    long matched = snapshots.stream().filter(filter).count();
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    System.out.println("10,000 distinct values, (a|a){1,64}$: " + millis + " ms");
+    assertThat(matched).isZero();
+    assertThat(millis).isLessThan(20_000); // java.util.regex: ~20 s for ONE such value
+  }
+
+  @Test
+  void matches_repeatedAndCollidingValues_answerLikeTheirOwnMatch() {
+    var filter = SnapshotFilter.parse("labels.v~=^x[0-9]*7$");
+    for (int round = 0; round < 3; round++) { // answers reused from the memo must equal fresh matches
+      for (int i = 0; i < 2_000; i++) {
+        String value = "x" + i;
+        SnapshotInfo snapshot = info("s" + i, "", Kind.COMMITTED, Map.of("v", value));
+        assertThat(filter.test(snapshot)).as(value).isEqualTo(value.endsWith("7"));
+      }
+    }
+    String longValue = "x" + "1".repeat(300) + "7"; // past the memo's length bound: matched every time
+    assertThat(filter.test(info("l", "", Kind.COMMITTED, Map.of("v", longValue)))).isTrue();
+  }
+
+  @Test
   void regularExpressions_areRe2sDialect_likeContainerd() {
     // Go's named groups are RE2 syntax; java.util.regex refused them
     assertThat(SnapshotFilter.parse("name~=^(?P<head>ba)se$").test(BASE)).isTrue();

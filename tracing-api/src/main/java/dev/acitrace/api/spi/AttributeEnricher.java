@@ -1,5 +1,8 @@
 package dev.acitrace.api.spi;
 
+import dev.acitrace.api.RpcMethod;
+import dev.acitrace.api.RpcSide;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 
 /**
@@ -17,4 +20,17 @@ public interface AttributeEnricher {
 
   /** Called right before the span ends, after the status is known. */
   default void onEnd(RpcRequestInfo request, RpcResponseInfo response, Span span) {}
+
+  /**
+   * Attributes to add to every RPC metric measurement of {@code method} on {@code side} (the span
+   * callbacks above never reach metrics). Asked once per method and side, when the interceptor first sees
+   * the method, and cached: values must be bounded, a function of the method alone (a team, a tier, an API
+   * version), never per call (no request ids, no baggage). The semantic conventions' own attributes win
+   * over keys returned here. Not asked for methods the server does not know ({@code _OTHER}).
+   *
+   * @return the attributes, or {@link Attributes#empty()} (the default)
+   */
+  default Attributes metricAttributes(RpcMethod method, RpcSide side) {
+    return Attributes.empty();
+  }
 }

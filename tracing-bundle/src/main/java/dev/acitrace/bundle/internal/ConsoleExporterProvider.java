@@ -9,8 +9,9 @@ import java.util.Optional;
 
 /**
  * {@code console}: prints each finished trace to standard output as an indented tree, for people
- * reading a terminal. {@code acitrace.console.max.traces} bounds how many unfinished traces are held
- * (default 1024).
+ * reading a terminal: one line per span within 120 columns. {@code acitrace.console.max.traces} bounds how
+ * many unfinished traces are held (default 1024); {@code acitrace.console.verbose=true} adds every
+ * attribute under each span.
  */
 public final class ConsoleExporterProvider implements ExporterProvider {
 
@@ -19,6 +20,12 @@ public final class ConsoleExporterProvider implements ExporterProvider {
 
   /** The configuration key bounding the traces held until their local root ends. */
   public static final String MAX_TRACES_KEY = "acitrace.console.max.traces";
+
+  /**
+   * The configuration key ({@code ACITRACE_CONSOLE_VERBOSE}) that adds every attribute, exception and
+   * remote parent under each span's line, with full span names; default false.
+   */
+  public static final String VERBOSE_KEY = "acitrace.console.verbose";
 
   /** For {@link java.util.ServiceLoader}. */
   public ConsoleExporterProvider() {}
@@ -56,6 +63,6 @@ public final class ConsoleExporterProvider implements ExporterProvider {
     if (maxTraces < 1) {
       throw new IllegalArgumentException(MAX_TRACES_KEY + ": expected a positive integer, got " + maxTraces);
     }
-    return new ConsoleSpanExporter(out, maxTraces);
+    return new ConsoleSpanExporter(out, maxTraces, config.getBoolean(VERBOSE_KEY, false));
   }
 }

@@ -54,12 +54,13 @@ public final class OtelConfig implements TracingConfig {
    * The OTLP settings that are set, as {@code key (ENV)='value'}: those whose name appears in
    * {@code message} ("endpoint", "protocol", ...), or all of them when none does.
    */
-  static String describeOtlpSettings(ConfigProperties properties, String message) {
+  public static String describeOtlpSettings(ConfigProperties properties, String message) {
     String lower = message.toLowerCase(java.util.Locale.ROOT);
     List<String> all = new java.util.ArrayList<>();
     List<String> mentioned = new java.util.ArrayList<>();
     for (String suffix : OTLP_SUFFIXES) {
-      for (String key : List.of("otel.exporter.otlp." + suffix, "otel.exporter.otlp.traces." + suffix)) {
+      for (String key : List.of("otel.exporter.otlp." + suffix, "otel.exporter.otlp.traces." + suffix,
+          "otel.exporter.otlp.metrics." + suffix)) {
         String value = properties.getString(key);
         if (value == null) {
           continue;

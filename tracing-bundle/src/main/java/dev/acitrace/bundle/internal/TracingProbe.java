@@ -12,8 +12,9 @@ import io.opentelemetry.context.Scope;
 
 /**
  * Checks that the tracing configuration of this environment reaches its exporters: initializes tracing
- * exactly as {@link Tracing#init()} would, sends one small trace ({@code acitrace.probe} with one child),
- * flushes, and reports what became of it. Not API: a launcher entry point, run by its qualified name.
+ * exactly as {@link Tracing#init()} would, sends one small trace ({@code acitrace.probe} with one child)
+ * and one metric measurement ({@code acitrace.probe.runs}), flushes, and reports what became of the spans.
+ * Not API: a launcher entry point, run by its qualified name.
  *
  * <pre>
  * OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 \
@@ -52,6 +53,9 @@ public final class TracingProbe {
     } finally {
       root.end();
     }
+    // one measurement, so that the metrics pipeline (OTEL_METRICS_EXPORTER) is exercised as well
+    tracing.openTelemetry().getMeter("dev.acitrace.bundle.probe").counterBuilder("acitrace.probe.runs")
+        .setDescription("Runs of the acitrace tracing probe.").build().add(1);
     tracing.close();
     ExportStats stats = tracing.exportStats();
     System.out.println("acitrace probe: trace " + root.getSpanContext().getTraceId()

@@ -68,10 +68,10 @@ class ConsoleSpanExporterTest {
 
     assertThat(printed()).isEqualTo(
         "trace " + TRACE + " (service svc, 4 spans)\n"
-            + "└─ snapshots/Prepare SERVER 12.00 ms OK rpc.method=Prepare rpc.system=grpc\n"
-            + "   ├─ mount INTERNAL 2.00 ms ERROR (disk full)\n"
-            + "   │  └─ stat CLIENT 0 us OK\n"
-            + "   └─ commit INTERNAL 1.00 ms OK\n");
+            + "└─ snapshots/Prepare SERVER  12.00 ms OK\n"
+            + "   ├─ mount                   2.00 ms ERROR (disk full)\n"
+            + "   │  └─ stat CLIENT             0 us OK\n"
+            + "   └─ commit                  1.00 ms OK\n");
   }
 
   @Test
@@ -79,7 +79,7 @@ class ConsoleSpanExporterTest {
     ConsoleSpanExporter exporter = new ConsoleSpanExporter(out, 10);
     exporter.export(List.of(span(TRACE, "0000000000000005", parent(TRACE, "00000000000000aa", true),
         "pkg.Svc/Call", SpanKind.SERVER, 0, 1, StatusData.unset(), Attributes.empty())));
-    assertThat(printed()).contains("└─ pkg.Svc/Call SERVER 1.00 ms OK parent=00000000000000aa(remote)");
+    assertThat(printed()).contains("└─ Svc/Call SERVER   1.00 ms OK\n");
   }
 
   @Test
@@ -104,7 +104,7 @@ class ConsoleSpanExporterTest {
       assertThat(printed()).isEmpty();
       root.end(); // SimpleSpanProcessor: exported synchronously
       assertThat(printed()).startsWith("trace " + root.getSpanContext().getTraceId() + " (").contains("3 spans)\n")
-          .containsPattern("└─ demo INTERNAL .*\n   └─ pkg.Svc/Call CLIENT .*\n      └─ pkg.Svc/Call SERVER .*parent=");
+          .containsPattern("└─ demo .*\n   └─ Svc/Call CLIENT .*\n      └─ Svc/Call SERVER .*\n");
     }
     assertThat(printed().lines().filter(l -> l.startsWith("trace "))).hasSize(1);
     assertThat(ConsoleExporterProvider.startTracker(SpanExporter.composite())).isEmpty();
@@ -172,15 +172,115 @@ class ConsoleSpanExporterTest {
     assertThat(exporter.export(List.of()).isSuccess()).isFalse();
   }
 
+  private static final String HOSTILE = "a\u001b[2J\u001b]0;owned\u0007b\rc\u0000d\u202eevil\u2066e\u009bf\u007fg"
+      + "\ud800h\\u001bi\n";
+  private static final String HOSTILE_ESCAPED = "a\\u001b[2J\\u001b]0;owned\\u0007b\\u000dc\\u0000d\\u202eevil"
+      + "\\u2066e\\u009bf\\u007fg\\ud800h\\\\u001bi\\u000a";
+
   @Test
-  void longValuesAndManyAttributes_areTruncated() {
+  void escape_controlsBidiAndLoneSurrogates_becomeUnicodeEscapes_backslashDoubled() {
+    assertThat(ConsoleText.escape(HOSTILE)).isEqualTo(HOSTILE_ESCAPED);
+    assertThat(ConsoleText.escape("plain ünïcödé 😀 /tmp/x")).isEqualTo("plain ünïcödé 😀 /tmp/x");
+  }
+
+  @Test
+  void everythingPrinted_isEscaped_compactAndVerbose() {
+    SpanData span = TestSpanData.builder()
+        .setSpanContext(SpanContext.create(TRACE, "0000000000000001", TraceFlags.getSampled(), TraceState.getDefault()))
+        .setParentSpanContext(SpanContext.getInvalid())
+        .setName("name" + HOSTILE).setKind(SpanKind.SERVER)
+        .setStartEpochNanos(0).setEndEpochNanos(1_000_000).setHasEnded(true)
+        .setStatus(StatusData.create(StatusCode.ERROR, "desc" + HOSTILE))
+        .setAttributes(Attributes.builder().put("snapshot.key", "key" + HOSTILE).put("request.id", "id" + HOSTILE)
+            .put("baggage.x" + HOSTILE, "v" + HOSTILE).build())
+        .setEvents(List.of(io.opentelemetry.sdk.trace.data.EventData.create(0, "exception", Attributes.builder()
+            .put("exception.type", "T" + HOSTILE).put("exception.message", "m" + HOSTILE).build())))
+        .setTotalRecordedEvents(1)
+        .setResource(Resource.create(Attributes.of(
+            io.opentelemetry.api.common.AttributeKey.stringKey("service.name"), "svc" + HOSTILE)))
+        .build();
+    for (boolean verbose : new boolean[] {false, true}) {
+      String text = ConsoleSpanExporter.render(TRACE, List.of(span), 0, false, verbose);
+      assertThat(text.chars().filter(c -> c < 0x20 && c != '\n' || (c >= 0x7f && c <= 0x9f)
+          || c == 0x202e || c == 0x2066 || Character.isSurrogate((char) c))).as(text).isEmpty();
+      assertThat(text.lines()).allSatisfy(line -> assertThat(line).doesNotContain("\u001b"));
+      assertThat(text).contains("\\u001b[2J").contains("\\u202eevil").contains("\\u000dc")
+          .contains("\\ud800h").contains("\\\\u001bi");
+    }
+    String verbose = ConsoleSpanExporter.render(TRACE, List.of(span), 0, false, true);
+    assertThat(verbose).contains("baggage.x" + HOSTILE_ESCAPED + "=v" + HOSTILE_ESCAPED)
+        .contains("exception=T" + HOSTILE_ESCAPED + ": m" + HOSTILE_ESCAPED)
+        .contains("snapshot.key=key" + HOSTILE_ESCAPED).contains("request.id=id" + HOSTILE_ESCAPED);
+  }
+
+  @Test
+  void compactLines_fitTheWidth_withoutSplittingAnEscape() {
+    String longName = "containerd.services.snapshots.v1.Snapshots/Prepare";
+    SpanData root = span(TRACE, "0000000000000001", SpanContext.getInvalid(), longName, SpanKind.CLIENT, 0, 1222,
+        StatusData.unset(), Attributes.builder().put("rpc.system", "grpc").put("request.id", "r-1")
+            .put("baggage.image.name", "docker.io/library/busybox").put("rpc.grpc.status_code", 0L).build());
+    SpanData child = span(TRACE, "0000000000000002", parent(TRACE, "0000000000000001", false),
+        "snapshotter.Prepare", SpanKind.INTERNAL, 1, 2, StatusData.create(StatusCode.ERROR, "x".repeat(300)),
+        Attributes.builder().put("snapshot.key", "default/1/" + "\u001b".repeat(100)).build());
+
+    String text = ConsoleSpanExporter.render(TRACE, List.of(root, child), 0, false);
+
+    assertThat(text.lines()).allSatisfy(line -> assertThat(ConsoleText.columns(line)).isLessThanOrEqualTo(120));
+    assertThat(text).startsWith("trace " + TRACE + " (service svc, 2 spans) request.id r-1\n")
+        .contains("└─ Snapshots/Prepare CLIENT   1.222 s OK\n")
+        .contains("   └─ snapshotter.Prepare     1.00 ms ERROR (xxx")
+        .doesNotContain("rpc.system").doesNotContain("baggage.").doesNotContain("rpc.grpc.status_code");
+    for (int width = 100; width < 140; width++) {
+      StringBuilder line = new StringBuilder("ab\\u001bcd\\\\ef".repeat(12));
+      ConsoleText.fit(line, 0, width);
+      assertThat(line.toString()).doesNotContainPattern("\\\\u[0-9a-f]{0,3}…").as("%d", width)
+          .doesNotContainPattern("(?<!\\\\)(\\\\\\\\)*\\\\…");
+      assertThat(ConsoleText.columns(line)).isLessThanOrEqualTo(width);
+    }
+  }
+
+  @Test
+  void compactLines_showTheAttributesThatMatter_verboseShowsAll() {
     var attributes = Attributes.builder();
     for (int i = 0; i < 20; i++) {
       attributes.put("k" + (char) ('a' + i), "v");
     }
-    attributes.put("long", "x".repeat(200));
-    String text = ConsoleSpanExporter.render(TRACE, List.of(span(TRACE, "0000000000000001",
-        SpanContext.getInvalid(), "s", SpanKind.INTERNAL, 0, 1, StatusData.unset(), attributes.build())), 0, false);
-    assertThat(text).contains("…+9").doesNotContain("x".repeat(81));
+    attributes.put("long", "x".repeat(2000)).put("snapshot.key", "default/1/k").put("rpc.grpc.status_code", 5L);
+    SpanData span = span(TRACE, "0000000000000001", parent(TRACE, "00000000000000aa", true),
+        "pkg.Svc/Call", SpanKind.SERVER, 0, 1, StatusData.unset(), attributes.build());
+
+    String compact = ConsoleSpanExporter.render(TRACE, List.of(span), 0, false, false);
+    String verbose = ConsoleSpanExporter.render(TRACE, List.of(span), 0, false, true);
+
+    assertThat(compact).contains("└─ Svc/Call SERVER   1.00 ms OK rpc.grpc.status_code=5 snapshot.key=default/1/k\n")
+        .doesNotContain("ka=");
+    assertThat(compact.lines()).hasSize(2);
+    assertThat(verbose).contains("└─ pkg.Svc/Call SERVER   1.00 ms OK\n").contains("\n      ka=v\n")
+        .contains("\n      kt=v\n").contains("\n      parent=00000000000000aa (remote)\n")
+        .contains("x".repeat(1000) + "…(2000 chars)").doesNotContain("x".repeat(1001));
+    assertThat(verbose.lines()).hasSize(2 + 23 + 1);
+  }
+
+  @Test
+  void compactLines_leaveOutAnAttributeThatDoesNotFitWhole() {
+    SpanData span = span(TRACE, "0000000000000001", SpanContext.getInvalid(), "snapshotter.Commit",
+        SpanKind.INTERNAL, 0, 1, StatusData.unset(), Attributes.builder()
+            .put("snapshot.key", "default/1/extract-layer-1-" + "k".repeat(40))
+            .put("snapshot.name", "default/2/sha256:" + "0".repeat(64)).build());
+
+    String line = ConsoleSpanExporter.render(TRACE, List.of(span), 0, false).lines().skip(1).findFirst().orElseThrow();
+
+    assertThat(line).endsWith("k".repeat(40) + " …").doesNotContain("snapshot.name");
+    assertThat(ConsoleText.columns(line)).isLessThanOrEqualTo(120);
+  }
+
+  @Test
+  void provider_readsTheVerboseSetting() {
+    var provider = new ConsoleExporterProvider();
+    assertThat(provider.create(dev.acitrace.api.TracingConfig.of(java.util.Map.of()), out))
+        .hasToString("ConsoleSpanExporter{maxTraces=1024}");
+    assertThat(provider.create(dev.acitrace.api.TracingConfig.of(
+        java.util.Map.of("acitrace.console.verbose", "true")), out))
+        .hasToString("ConsoleSpanExporter{maxTraces=1024, verbose}");
   }
 }

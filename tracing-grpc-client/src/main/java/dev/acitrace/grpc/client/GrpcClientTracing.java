@@ -6,6 +6,7 @@ import dev.acitrace.api.RpcSide;
 import dev.acitrace.grpc.StatusRule;
 import dev.acitrace.grpc.internal.RpcInstrumenter;
 import dev.acitrace.grpc.internal.TracingBuilder;
+import dev.acitrace.grpc.internal.TracingHooks;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannelBuilder;
 import io.opentelemetry.api.GlobalOpenTelemetry;
@@ -31,6 +32,9 @@ public final class GrpcClientTracing {
 
   /** The instrumentation scope name of client spans. */
   public static final String INSTRUMENTATION_NAME = "dev.acitrace.grpc.client";
+
+  /** The configuration key that turns attempt spans on when the builder does not say. */
+  public static final String ATTEMPT_SPANS_KEY = "acitrace.grpc.attempt-spans";
 
   private final RpcInstrumenter instrumenter;
   private final String target;
@@ -88,6 +92,7 @@ public final class GrpcClientTracing {
    */
   public static final class Builder extends TracingBuilder<Builder> {
     private String target;
+    private Boolean attemptSpans;
 
     private Builder(OpenTelemetry openTelemetry) {
       super(openTelemetry, StatusRule.ALL_NON_OK);
@@ -114,8 +119,25 @@ public final class GrpcClientTracing {
       return this;
     }
 
+    /**
+     * Whether each attempt of a call (the first, every retry and hedge of a retry or hedging policy, every
+     * transparent retry) gets its own {@code CLIENT} span, child of the call's span, with the trace context
+     * injected per attempt so that each server span is the child of its attempt; the call's span then also
+     * records gRPC's name-resolution and load-balancer-pick delays as events. Default: the configuration
+     * key {@value GrpcClientTracing#ATTEMPT_SPANS_KEY}, else false (one span per call).
+     */
+    public Builder attemptSpans(boolean attemptSpans) {
+      this.attemptSpans = attemptSpans;
+      return this;
+    }
+
     /** Resolves the defaults and builds. */
     public GrpcClientTracing build() {
+      boolean attempts = attemptSpans != null ? attemptSpans
+          : resolvedConfig().getBoolean(ATTEMPT_SPANS_KEY, false);
+      if (attempts) {
+        TracingHooks.attemptTracing(this, AttemptTracerFactory::new);
+      }
       return new GrpcClientTracing(instrumenter(RpcSide.CLIENT, INSTRUMENTATION_NAME), target);
     }
   }

@@ -27,10 +27,13 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
   private final TracedCall traced;
   private final TracingClientInterceptor interceptor;
   private final Channel channel;
+  /** Attempt spans are on: each attempt injects its own span into its own headers, the call nothing. */
+  private final boolean injectPerAttempt;
 
   TracingClientCall(ClientCall<ReqT, RespT> delegate, TracedCall traced, TracingClientInterceptor interceptor,
-      Channel channel) {
+      Channel channel, boolean injectPerAttempt) {
     super(delegate);
+    this.injectPerAttempt = injectPerAttempt;
     this.traced = traced;
     this.interceptor = interceptor;
     this.channel = channel;
@@ -42,12 +45,18 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
     FlatAttributes server = instrumenter.samplingAttributes() ? interceptor.serverAttributes(channel) : null;
     Span span = traced.startSpan(headers, null, server);
     Context context = traced.context();
-    instrumenter.inject(context, headers);
+    if (!injectPerAttempt) {
+      instrumenter.inject(context, headers);
+    }
     if (span.isRecording()) {
       if (server == null) {
-        interceptor.serverAttributes(channel).setOn(span);
+        server = interceptor.serverAttributes(channel);
+        server.setOn(span);
       }
       traced.recordStart();
+    }
+    if (instrumenter.listening()) { // RPC metrics carry the server for every call, sampled or not
+      traced.serverAttributes((server != null ? server : interceptor.serverAttributes(channel)).attributes());
     }
     try (Scope ignored = context.makeCurrent()) {
       super.start(new Listener<>(responseListener, traced), headers);

@@ -36,13 +36,18 @@ final class TracingClientInterceptor implements ClientInterceptor {
     }
     TracedCall traced = instrumenter.newCall(info, GrpcContextBridge.current());
     AttemptTracing attempts = instrumenter.attemptTracing();
+    boolean injectPerAttempt = false;
     if (attempts != null) {
       ClientStreamTracer.Factory factory = attempts.newFactory(traced);
       if (factory != null) {
         callOptions = callOptions.withStreamTracerFactory(factory);
+        if (factory instanceof AttemptTracerFactory) {
+          ((AttemptTracerFactory) factory).serverAttributesOf(this, next);
+          injectPerAttempt = true;
+        }
       }
     }
-    return new TracingClientCall<>(next.newCall(method, callOptions), traced, this, next);
+    return new TracingClientCall<>(next.newCall(method, callOptions), traced, this, next, injectPerAttempt);
   }
 
   /** The server attributes of {@code channel}; called only for recording spans. */

@@ -510,14 +510,15 @@ class GrpcClientTracingTest {
   void callListener_toldOfSampledAndUnsampledCallsOnceWithCounts() throws Exception {
     List<String> ended = new CopyOnWriteArrayList<>();
     dev.acitrace.grpc.internal.CallListener listener = (method, side, code, nanos, requests, responses,
-        requestBytes, responseBytes, parent) -> ended.add(method.fullName() + " " + side + " " + code
-            + " req=" + requests + " resp=" + responses + " timed=" + (nanos > 0) + " bytes=" + requestBytes
-            + "/" + responseBytes + " parentSpan=" + Span.fromContext(parent).getSpanContext().isValid());
+        requestBytes, responseBytes, server, callContext) -> ended.add(method.method().fullName() + " " + side
+            + " " + code + " req=" + requests + " resp=" + responses + " timed=" + (nanos > 0) + " bytes="
+            + requestBytes + "/" + responseBytes + " server=" + server.size()
+            + " callSpan=" + Span.fromContext(callContext).getSpanContext().isValid());
     for (Sampler sampler : List.of(Sampler.alwaysOn(), Sampler.alwaysOff())) {
       ClientTestTelemetry other = new ClientTestTelemetry(sampler);
       try {
         GrpcClientTracing.Builder builder = isolated(other.otel);
-        dev.acitrace.grpc.internal.TracingBuilder.callListener(builder, listener);
+        dev.acitrace.grpc.internal.TracingHooks.callListener(builder, listener);
         ManagedChannel channel = channel(builder.build());
         unary(channel, "ok");
         assertThatThrownBy(() -> unary(channel, "fail")).isInstanceOf(StatusRuntimeException.class);
@@ -526,17 +527,17 @@ class GrpcClientTracingTest {
       }
     }
     assertThat(ended).containsExactly(
-        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true bytes=-1/-1 parentSpan=false",
-        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true bytes=-1/-1 parentSpan=false",
-        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true bytes=-1/-1 parentSpan=false",
-        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true bytes=-1/-1 parentSpan=false");
+        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true bytes=-1/-1 server=1 callSpan=true",
+        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true bytes=-1/-1 server=1 callSpan=true",
+        "test.Echo/Unary CLIENT OK req=1 resp=1 timed=true bytes=-1/-1 server=1 callSpan=true",
+        "test.Echo/Unary CLIENT NOT_FOUND req=1 resp=0 timed=true bytes=-1/-1 server=1 callSpan=true");
   }
 
   @Test
   void attemptTracing_factoryAddedToTheCallOptions_tracersSeeTheClientSpan() throws Exception {
     List<io.opentelemetry.api.trace.SpanContext> attempts = new CopyOnWriteArrayList<>();
     GrpcClientTracing.Builder builder = isolated(telemetry.otel);
-    dev.acitrace.grpc.internal.TracingBuilder.attemptTracing(builder, call -> new io.grpc.ClientStreamTracer.Factory() {
+    dev.acitrace.grpc.internal.TracingHooks.attemptTracing(builder, call -> new io.grpc.ClientStreamTracer.Factory() {
       @Override
       public io.grpc.ClientStreamTracer newClientStreamTracer(
           io.grpc.ClientStreamTracer.StreamInfo info, Metadata headers) {

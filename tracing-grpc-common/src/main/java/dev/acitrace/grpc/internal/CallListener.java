@@ -1,8 +1,8 @@
 package dev.acitrace.grpc.internal;
 
-import dev.acitrace.api.RpcMethod;
 import dev.acitrace.api.RpcSide;
 import io.grpc.Status;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.context.Context;
 
 /**
@@ -19,7 +19,7 @@ public interface CallListener {
   /**
    * The call has ended.
    *
-   * @param method the called method
+   * @param method the called method, as described once per method (name, whether the server knows it)
    * @param side client or server
    * @param code the status code the call ended with, by the side's view (see docs/tracing-grpc.md)
    * @param durationNanos from span start to end
@@ -27,9 +27,12 @@ public interface CallListener {
    * @param responseMessages response messages: received on a client, sent on a server
    * @param requestBytes request bytes reported with {@link TracedCall#addRequestBytes}, or -1 when unknown
    * @param responseBytes response bytes reported with {@link TracedCall#addResponseBytes}, or -1 when unknown
-   * @param parentContext the context the span was started in (client: the caller's; server: extracted),
-   *     e.g. for exemplars
+   * @param serverAttributes client: {@code server.address} / {@code server.port} of the channel (the same
+   *     instance call after call on one channel); server: empty
+   * @param callContext the context the span was started in with the call's span (sampled or not), e.g. for
+   *     exemplars that point at the span
    */
-  void onCallEnd(RpcMethod method, RpcSide side, Status.Code code, long durationNanos, long requestMessages,
-      long responseMessages, long requestBytes, long responseBytes, Context parentContext);
+  void onCallEnd(MethodInfo method, RpcSide side, Status.Code code, long durationNanos, long requestMessages,
+      long responseMessages, long requestBytes, long responseBytes, Attributes serverAttributes,
+      Context callContext);
 }

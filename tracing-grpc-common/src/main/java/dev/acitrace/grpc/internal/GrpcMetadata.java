@@ -40,8 +40,12 @@ public final class GrpcMetadata {
   }
 
   /**
-   * A setter for injecting context into request headers. It adds a value ({@link Metadata#put}); a
-   * receiver reading one value gets the last one written, i.e. ours. Binary keys are ignored.
+   * A setter for injecting context into request headers. It replaces every value the headers already hold
+   * for the key, then adds ours: a relay that copies incoming headers to an outgoing call would otherwise
+   * send two {@code traceparent} or {@code baggage} values, and receivers that read the first one (Go's
+   * otelgrpc among them) would continue the stale context. Binary keys are ignored: text has no place
+   * there; {@link dev.acitrace.grpc.GrpcTraceBinPropagator} recognizes this setter and writes its binary
+   * header itself.
    */
   public static TextMapSetter<Metadata> setter() {
     return SETTER;
@@ -159,7 +163,9 @@ public final class GrpcMetadata {
       if (carrier == null || key == null || value == null || isBinary(key)) {
         return;
       }
-      carrier.put(asciiKey(key), value);
+      Metadata.Key<String> k = asciiKey(key);
+      carrier.discardAll(k); // replace, never append: see setter()
+      carrier.put(k, value);
     }
 
     @Override

@@ -11,8 +11,13 @@ import io.opentelemetry.api.common.Attributes;
  * @param spanName the span name the namer chose
  * @param traced false when the method filter excludes the method
  * @param spanAttributes the constant span attributes (system, service, method)
+ * @param known false for a server method that is not a registered, generated one (its descriptor has no schema
+ *     descriptor and is not marked {@code sampledToLocalTracing}, as a fallback handler registry's are):
+ *     RPC metrics record it as {@code _OTHER}, the semantic conventions' cardinality guard. Always true on
+ *     clients.
  */
-public record MethodInfo(RpcMethod method, String spanName, boolean traced, FlatAttributes spanAttributes) {
+public record MethodInfo(RpcMethod method, String spanName, boolean traced, FlatAttributes spanAttributes,
+    boolean known) {
 
   /** The constant span attributes. */
   public Attributes attributes() {

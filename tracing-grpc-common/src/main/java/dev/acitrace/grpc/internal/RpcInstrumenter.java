@@ -50,6 +50,8 @@ public final class RpcInstrumenter {
 
   final Tracer tracer;
   private final TextMapPropagator propagator;
+  /** The headers the propagator owns: injection replaces them (copied stale values never travel). */
+  private final Metadata.Key<?>[] ownedKeys;
   final RpcSide side;
   private final SpanNamer spanNamer;
   private final Predicate<RpcMethod> methodFilter;
@@ -90,6 +92,7 @@ public final class RpcInstrumenter {
     // The propagator's own header names are known and few: cache their keys now, so that extraction
     // (whose getter never caches the names callers send) finds them without building a key per call.
     GrpcMetadata.cacheKeys(propagator.fields());
+    this.ownedKeys = ownedKeys(propagator.fields());
     Status.Code[] codes = Status.Code.values();
     int max = 0;
     for (Status.Code code : codes) {
@@ -112,6 +115,16 @@ public final class RpcInstrumenter {
    */
   public TracedCall newCall(MethodInfo info, Context parent) {
     return new TracedCall(this, info, parent);
+  }
+
+  /** The semantic-convention generation(s) written (for spans the hooks start, e.g. attempt spans). */
+  public RpcSemconv.Mode semconvMode() {
+    return mode;
+  }
+
+  /** Whether an end-of-call listener (RPC metrics) listens: then clients hand it their server attributes. */
+  public boolean listening() {
+    return callListener != null;
   }
 
   /** The per-attempt tracing hook (clients), or {@code null}. */
@@ -174,7 +187,10 @@ public final class RpcInstrumenter {
       attributes.put(RpcSemconv.RPC_SYSTEM_NAME, RpcSemconv.GRPC);
       attributes.put(RpcSemconv.RPC_METHOD, method.fullName());
     }
-    return new MethodInfo(method, name, traced, FlatAttributes.of(attributes.build()));
+    // grpc-java's own metrics tell generated methods this way; a fallback registry's descriptors have neither
+    boolean known = side == RpcSide.CLIENT || descriptor.getSchemaDescriptor() != null
+        || descriptor.isSampledToLocalTracing();
+    return new MethodInfo(method, name, traced, FlatAttributes.of(attributes.build()), known);
   }
 
   /** Whether {@code code} marks the span ERROR under this side's rule. */
@@ -183,12 +199,35 @@ public final class RpcInstrumenter {
     return value < errorByCode.length && errorByCode[value];
   }
 
+  /** The keys of {@code fields}; names gRPC cannot carry are skipped. */
+  private static Metadata.Key<?>[] ownedKeys(java.util.Collection<String> fields) {
+    List<Metadata.Key<?>> keys = new java.util.ArrayList<>();
+    for (String field : fields) {
+      if (field != null) {
+        try {
+          // binary fields (grpc-trace-bin) are owned too: a relay must not forward the caller's copy
+          keys.add(GrpcMetadata.isBinary(field)
+              ? Metadata.Key.of(field, Metadata.BINARY_BYTE_MARSHALLER)
+              : GrpcMetadata.asciiKey(field));
+        } catch (IllegalArgumentException notAHeaderName) {
+          // nothing to discard
+        }
+      }
+    }
+    return keys.toArray(new Metadata.Key<?>[0]);
+  }
+
   /**
    * Injects {@code context} into request headers. A propagator that throws (the built-in ones never do)
    * costs the call its propagation, never the call itself.
    */
   public void inject(Context context, Metadata headers) {
     try {
+      // A relay that copied its incoming headers holds the caller's traceparent/baggage: remove them, so
+      // that an inject writing nothing (no baggage left) leaves none behind; the setter replaces the rest.
+      for (Metadata.Key<?> key : ownedKeys) {
+        headers.discardAll(key);
+      }
       propagator.inject(context, headers, GrpcMetadata.setter());
     } catch (RuntimeException e) {
       propagationFailed("inject", e);

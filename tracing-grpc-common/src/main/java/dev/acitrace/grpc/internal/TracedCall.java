@@ -7,6 +7,7 @@ import dev.acitrace.api.spi.RpcRequestInfo;
 import dev.acitrace.api.spi.RpcResponseInfo;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
@@ -43,6 +44,7 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   private volatile int ended;
   private long sent;
   private long received;
+  private Attributes serverAttributes = Attributes.empty();
   private long requestBytes = -1;
   private long responseBytes = -1;
   private Status.Code code;
@@ -141,6 +143,11 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
     requestBytes = requestBytes < 0 ? bytes : requestBytes + bytes;
   }
 
+  /** Client: the channel's {@code server.address} / {@code server.port}, for the {@link CallListener}. */
+  public void serverAttributes(Attributes attributes) {
+    serverAttributes = attributes;
+  }
+
   /** Adds response bytes seen (e.g. by a stream tracer), for the {@link CallListener}; as {@link #addRequestBytes}. */
   public void addResponseBytes(long bytes) {
     responseBytes = responseBytes < 0 ? bytes : responseBytes + bytes;
@@ -177,6 +184,11 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
     return true;
   }
 
+  /** The call's method, span name and constant attributes (for spans the hooks start, e.g. attempt spans). */
+  public MethodInfo info() {
+    return info;
+  }
+
   /** The call's span (invalid before {@link #startSpan}). */
   public Span span() {
     return span;
@@ -190,8 +202,8 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   /** Tells {@code listener} how the call ended. */
   void notify(CallListener listener) {
     boolean client = side() == RpcSide.CLIENT;
-    listener.onCallEnd(info.method(), side(), code, nanos, client ? sent : received, client ? received : sent,
-        requestBytes, responseBytes, parent);
+    listener.onCallEnd(info, side(), code, nanos, client ? sent : received, client ? received : sent,
+        requestBytes, responseBytes, serverAttributes, context);
   }
 
   /** The duration in nanoseconds, once ended; 0 when neither the span recorded nor a listener listened. */

@@ -41,8 +41,8 @@ public abstract class TracingBuilder<B extends TracingBuilder<B>> {
   private List<String> requestMetadata = List.of();
   private List<String> responseMetadata = List.of();
   private Predicate<RpcMethod> methodFilter = method -> true;
-  private CallListener callListener;
-  private AttemptTracing attemptTracing;
+  CallListener callListener; // set through TracingHooks
+  AttemptTracing attemptTracing; // set through TracingHooks
 
   /** Options for tracing with {@code openTelemetry}; {@code defaultStatusRule} is the side's default. */
   protected TracingBuilder(OpenTelemetry openTelemetry, StatusRule defaultStatusRule) {
@@ -139,20 +139,9 @@ public abstract class TracingBuilder<B extends TracingBuilder<B>> {
     return self();
   }
 
-  /**
-   * Sets the end-of-call listener (RPC metrics) of what {@code builder} builds; {@code null} for none.
-   * Static so that only modules this package is exported to can reach it.
-   */
-  public static void callListener(TracingBuilder<?> builder, CallListener listener) {
-    requireNonNull(builder, "builder").callListener = listener;
-  }
-
-  /**
-   * Sets the per-attempt tracing of what {@code builder} builds (used by clients only); {@code null} for
-   * none. Static so that only modules this package is exported to can reach it.
-   */
-  public static void attemptTracing(TracingBuilder<?> builder, AttemptTracing attemptTracing) {
-    requireNonNull(builder, "builder").attemptTracing = attemptTracing;
+  /** The configuration set with {@link #config}, else the environment's; for a side's own keys. */
+  protected final TracingConfig resolvedConfig() {
+    return config != null ? config : TracingConfig.fromEnvironment();
   }
 
   /**
@@ -161,7 +150,7 @@ public abstract class TracingBuilder<B extends TracingBuilder<B>> {
    * @param scopeName the instrumentation scope name of the tracer
    */
   protected final RpcInstrumenter instrumenter(RpcSide side, String scopeName) {
-    TracingConfig resolvedConfig = config != null ? config : TracingConfig.fromEnvironment();
+    TracingConfig resolvedConfig = resolvedConfig();
     SpanNamer namer = spanNamer != null ? spanNamer
         : Providers.select(SpanNamerProvider.class, resolvedConfig, SpanNamerProvider.CONFIG_KEY)
             .map(provider -> provider.create(resolvedConfig))
@@ -169,17 +158,20 @@ public abstract class TracingBuilder<B extends TracingBuilder<B>> {
     List<AttributeEnricher> resolvedEnrichers =
         enrichers != null ? enrichers : defaultEnrichers(resolvedConfig);
     RpcSemconv.Mode mode = RpcSemconv.Mode.fromConfig(resolvedConfig);
+    // RPC metrics, unless a listener was set explicitly or the meter provider records nothing
+    CallListener listener = callListener != null ? callListener
+        : RpcMetrics.createIfRecording(openTelemetry, scopeName, side, mode, statusRule::isError, resolvedEnrichers);
     return new RpcInstrumenter(
         openTelemetry.getTracer(scopeName),
         openTelemetry.getPropagators().getTextMapPropagator(),
         side, namer, methodFilter, resolvedEnrichers, statusRule, messageEvents, samplingAttributes,
         MetadataCapture.of(requestMetadata, true, mode),
         MetadataCapture.of(responseMetadata, false, mode),
-        mode, callListener, attemptTracing);
+        mode, listener, attemptTracing);
   }
 
   /** Every {@link AttributeEnricherProvider} found, in order, minus those disabled by configuration. */
-  public static List<AttributeEnricher> defaultEnrichers(TracingConfig config) {
+  private static List<AttributeEnricher> defaultEnrichers(TracingConfig config) {
     Set<String> disabled = Set.copyOf(config.getList(AttributeEnricherProvider.DISABLED_KEY));
     List<AttributeEnricher> result = new ArrayList<>();
     for (AttributeEnricherProvider provider : Providers.all(AttributeEnricherProvider.class)) {

@@ -121,4 +121,23 @@ class GrpcMetadataTest {
     assertThat(GrpcMetadata.asciiKey("x-known-field")).isSameAs(GrpcMetadata.asciiKey("x-known-field"));
     assertThatThrownBy(() -> GrpcMetadata.cacheKeys(null)).hasMessageContaining("names");
   }
+
+  @Test
+  void setter_keyAlreadyPresent_replacesEveryValue() {
+    Metadata headers = new Metadata();
+    headers.put(GrpcMetadata.asciiKey("traceparent"), "00-11111111111111111111111111111111-2222222222222222-01");
+    headers.put(GrpcMetadata.asciiKey("traceparent"), "stale twice");
+    headers.put(GrpcMetadata.asciiKey("baggage"), "stale=1");
+    headers.put(GrpcMetadata.asciiKey("other"), "kept");
+    SpanContext spanContext = SpanContext.create("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",
+        TraceFlags.getSampled(), TraceState.getDefault());
+    W3C.inject(Context.root().with(Span.wrap(spanContext)).with(Baggage.builder().put("a", "1").build()),
+        headers, GrpcMetadata.setter());
+
+    // a receiver that reads the first value sees ours
+    assertThat(headers.getAll(GrpcMetadata.asciiKey("traceparent")))
+        .containsExactly("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    assertThat(headers.getAll(GrpcMetadata.asciiKey("baggage"))).containsExactly("a=1");
+    assertThat(headers.get(GrpcMetadata.asciiKey("other"))).isEqualTo("kept");
+  }
 }

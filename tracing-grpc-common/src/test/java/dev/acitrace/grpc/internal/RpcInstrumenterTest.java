@@ -77,10 +77,37 @@ class RpcInstrumenterTest {
     assertThat(warnings).hasSizeLessThanOrEqualTo(1);
   }
 
+  @Test
+  void inject_clearsEveryHeaderThePropagatorOwns_evenWhenItWritesNothing() {
+    io.opentelemetry.api.OpenTelemetry otel = io.opentelemetry.api.OpenTelemetry.propagating(
+        io.opentelemetry.context.propagation.ContextPropagators.create(
+            io.opentelemetry.context.propagation.TextMapPropagator.composite(
+                io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator.getInstance(),
+                io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator.getInstance())));
+    RpcInstrumenter settings = new TestBuilder(otel)
+        .config(TracingConfig.of(Map.of()))
+        .enrichers(List.of())
+        .build();
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    // what a relay copied from its caller
+    headers.put(GrpcMetadata.asciiKey("traceparent"),
+        "00-11111111111111111111111111111111-2222222222222222-01");
+    headers.put(GrpcMetadata.asciiKey("baggage"), "stale=1");
+    headers.put(GrpcMetadata.asciiKey("x-other"), "kept");
+
+    settings.inject(io.opentelemetry.context.Context.root(), headers); // no span, no baggage
+
+    assertThat(headers.keys()).containsExactly("x-other");
+  }
+
   /** The shared builder core with nothing of either side's own. */
   static final class TestBuilder extends TracingBuilder<TestBuilder> {
     TestBuilder() {
-      super(OpenTelemetry.noop(), StatusRule.SERVER_FAULTS);
+      this(OpenTelemetry.noop());
+    }
+
+    TestBuilder(OpenTelemetry openTelemetry) {
+      super(openTelemetry, StatusRule.SERVER_FAULTS);
     }
 
     @Override

@@ -99,6 +99,8 @@ public final class GrpcServerTracing {
    */
   public static final class Builder extends TracingBuilder<Builder> {
     private RequestIdServerInterceptor requestIds = RequestIdServerInterceptor.create();
+    /** Whether requestIds is still the default, whose baggage limits follow the configuration. */
+    private boolean defaultRequestIds = true;
     private Set<String> publicBaggage;
 
     private Builder(OpenTelemetry openTelemetry) {
@@ -116,12 +118,14 @@ public final class GrpcServerTracing {
      */
     public Builder requestIds(RequestIdServerInterceptor requestIds) {
       this.requestIds = requireNonNull(requestIds, "requestIds");
+      this.defaultRequestIds = false;
       return this;
     }
 
     /** Turns request ids off: the incoming baggage is passed on as it is and the span gets no id. */
     public Builder noRequestIds() {
       this.requestIds = null;
+      this.defaultRequestIds = false;
       return this;
     }
 
@@ -142,6 +146,12 @@ public final class GrpcServerTracing {
 
     /** Resolves the defaults and builds. */
     public GrpcServerTracing build() {
+      if (defaultRequestIds) {
+        // the id is made room for within the limits the baggage codec reads from the same configuration
+        requestIds = RequestIdServerInterceptor.builder()
+            .baggageLimits(dev.acitrace.baggage.BaggageLimits.fromConfig(resolvedConfig()))
+            .build();
+      }
       return new GrpcServerTracing(
           instrumenter(RpcSide.SERVER, INSTRUMENTATION_NAME), requestIds, publicBaggage);
     }

@@ -2,7 +2,9 @@ package dev.acitrace.grpc.server;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.acitrace.api.TracingConfig;
 import dev.acitrace.baggage.BaggageKeys;
+import dev.acitrace.baggage.BaggageLimits;
 import dev.acitrace.grpc.internal.GrpcContextBridge;
 import dev.acitrace.grpc.internal.GrpcMetadata;
 import io.grpc.ForwardingServerCall;
@@ -38,6 +40,12 @@ import java.util.logging.Logger;
  * characters (default {@value #DEFAULT_MAX_LENGTH}) of {@code A-Z a-z 0-9 . _ : -}; anything else is
  * replaced, never sanitized. New ids are 128 random bits as 32 lower-case hex digits, drawn from
  * {@link ThreadLocalRandom} (as OpenTelemetry's own trace ids are): unique, cheap, not secret.
+ *
+ * <p><b>Within the baggage limits.</b> Setting the id never takes the handler's baggage over
+ * {@link Builder#baggageLimits(BaggageLimits)}: when the caller's baggage is already full (64 members, or
+ * close to 8192 bytes), members are dropped to make room, from the end in key order, keys that are not
+ * standard first ({@link BaggageLimits#makeRoom}). Otherwise the next inject would leave out the id, the
+ * one entry every outgoing call must carry.
  */
 public final class RequestIdServerInterceptor implements ServerInterceptor {
 
@@ -66,9 +74,11 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
   private final int maxLength;
   private final Metadata.Key<String> echoKey;
   private final TextMapPropagator propagator;
+  private final BaggageLimits limits;
 
   private RequestIdServerInterceptor(Builder builder) {
     this.maxLength = builder.maxLength;
+    this.limits = builder.limits != null ? builder.limits : defaultLimits();
     this.echoKey = builder.echoHeader == null ? null : GrpcMetadata.asciiKey(builder.echoHeader);
     this.propagator = builder.propagator;
     // The getter never caches the names it is asked for; the propagator's own are known, cache them now.
@@ -122,6 +132,26 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
     return echoKey;
   }
 
+  /** The baggage limits the id is made room for. */
+  public BaggageLimits baggageLimits() {
+    return limits;
+  }
+
+  /** {@code baggage} with its request id set to {@code id}, members dropped if needed to stay within the limits. */
+  Baggage withRequestId(Baggage baggage, String id) {
+    return RequestIdBaggage.with(limits.makeRoom(baggage, BaggageKeys.REQUEST_ID, id), id);
+  }
+
+  private static BaggageLimits defaultLimits() {
+    try {
+      return BaggageLimits.fromConfig(TracingConfig.fromEnvironment());
+    } catch (IllegalArgumentException e) {
+      // the baggage codec reports a bad limit when it is built; the id then keeps to the W3C limits
+      logger.log(Level.FINE, "invalid baggage limits in the environment, using the W3C limits", e);
+      return BaggageLimits.W3C;
+    }
+  }
+
   /** The id to use for a call whose baggage holds {@code incoming} (possibly null). */
   String resolve(String incoming) {
     return accepts(incoming) ? incoming : newRequestId();
@@ -148,7 +178,7 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
     String id = resolve(incoming);
     Context context = current;
     if (!id.equals(incoming) || Baggage.fromContext(current) != baggage) {
-      context = current.with(RequestIdBaggage.with(baggage, id));
+      context = current.with(withRequestId(baggage, id));
     }
     ServerCall<ReqT, RespT> echoing = echoKey == null ? call : new EchoingCall<>(call, echoKey, id);
     if (context == current) {
@@ -203,8 +233,20 @@ public final class RequestIdServerInterceptor implements ServerInterceptor {
     private int maxLength = DEFAULT_MAX_LENGTH;
     private String echoHeader;
     private TextMapPropagator propagator = W3CBaggagePropagator.getInstance();
+    private BaggageLimits limits;
 
     private Builder() {}
+
+    /**
+     * The limits the handler's baggage is kept within when the id is added: those of the codec that
+     * injects it on outgoing calls. Default: {@link BaggageLimits#fromConfig} of
+     * {@link TracingConfig#fromEnvironment()} ({@code acitrace.baggage.max-members} / {@code max-bytes},
+     * the W3C limits when unset), as the baggage propagator reads them.
+     */
+    public Builder baggageLimits(BaggageLimits limits) {
+      this.limits = requireNonNull(limits, "limits");
+      return this;
+    }
 
     /**
      * The longest incoming id reused; longer ones are replaced.

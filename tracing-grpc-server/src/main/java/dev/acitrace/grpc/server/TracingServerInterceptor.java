@@ -59,7 +59,7 @@ final class TracingServerInterceptor implements ServerInterceptor {
       String incoming = baggage.getEntryValue(BaggageKeys.REQUEST_ID);
       requestId = requestIds.resolve(incoming);
       if (requestId != incoming) { // identity: resolve returns the incoming id itself when it is kept
-        parent = parent.with(RequestIdBaggage.with(baggage, requestId));
+        parent = parent.with(requestIds.withRequestId(baggage, requestId));
       }
     }
     TracedCall traced = instrumenter.newCall(info, parent);

@@ -77,6 +77,7 @@ final class EchoService {
         .setFullMethodName(MethodDescriptor.generateFullMethodName(service, name))
         .setRequestMarshaller(STRING)
         .setResponseMarshaller(STRING)
+        .setSampledToLocalTracing(true) // as generated stubs do: a registered method (RPC metrics name it)
         .build();
   }
 

@@ -1,5 +1,6 @@
 package dev.acitrace.snapshotter.launcher;
 
+import dev.acitrace.bundle.ExportStats;
 import dev.acitrace.bundle.TracingConfigurationException;
 import dev.acitrace.snapshotter.Mount;
 import dev.acitrace.snapshotter.SnapshotInfo;
@@ -323,9 +324,11 @@ public final class Main {
     Path root = temp.resolve("root");
     Path socket = temp.resolve("snapshotter.sock");
     String requestId = UUID.randomUUID().toString();
-    out.println("acitrace snapshotter demo: root " + root + ", socket unix://" + socket);
-    out.println("baggage: request.id=" + requestId
-        + ", image.name=docker.io/library/busybox, image.tag=1.36, namespace=default");
+    out.println("acitrace snapshotter demo");
+    out.println("  root   " + root);
+    out.println("  socket unix://" + socket);
+    out.println("baggage: request.id=" + requestId);
+    out.println("         image.name=docker.io/library/busybox, image.tag=1.36, namespace=default");
     out.println();
     int status;
     ServerWiring.LauncherTracing tracing;
@@ -342,7 +345,12 @@ public final class Main {
     } finally {
       tracing.close(); // prints (if not printed already) or exports the trace
       if (tracing.destination() != null) {
-        out.println("trace exported to " + tracing.destination());
+        ExportStats stats = tracing.handle().exportStats();
+        out.println(stats.lostSpans() == 0
+            ? "trace exported to " + tracing.destination() + " (" + stats.exportedSpans() + " spans)"
+            : "trace NOT exported to " + tracing.destination() + ": " + stats.lostSpans() + " of "
+                + (stats.lostSpans() + stats.exportedSpans()) + " spans lost (" + stats.failedSpans()
+                + " failed to export, " + stats.droppedSpans() + " dropped); is the collector reachable?");
       }
     }
     deleteQuietly(temp);
@@ -366,7 +374,7 @@ public final class Main {
         Context context = ServerWiring.withBaggage(Context.current().with(demoSpan), requestId,
             "docker.io/library/busybox", "1.36", "default");
         try (Scope ignored = context.makeCurrent()) {
-          scenario(SnapshotsClient.create(channel, "acitrace"), out);
+          scenario(SnapshotsClient.create(channel, "acitrace"), root, out);
         } finally {
           out.println();
           out.println("trace id " + demoSpan.getSpanContext().getTraceId());
@@ -404,21 +412,21 @@ public final class Main {
   }
 
   /** What containerd does when it unpacks a one-layer image and starts a container from it. */
-  private static void scenario(Snapshotter snapshots, PrintStream out) throws IOException {
+  private static void scenario(Snapshotter snapshots, Path root, PrintStream out) throws IOException {
     String extract = "default/1/extract-layer-1";
     String layer = "default/2/sha256:layer-1";
     String rootfs = "default/3/container-1-rootfs";
 
     List<Mount> mounts = snapshots.prepare(extract, "", Map.of("containerd.io/snapshot.ref", "layer-1"));
-    out.println("prepare " + extract + " -> " + mounts);
+    out.println("prepare " + extract + " -> " + describe(mounts, root));
     // "unpack" the layer into the writable snapshot, as containerd would after mounting it
     Path content = Path.of(mounts.get(0).source());
     Files.createDirectories(content.resolve("etc"));
     Files.writeString(content.resolve("etc/hostname"), "acitrace-demo\n");
-    out.println("mounts " + extract + " -> " + snapshots.mounts(extract));
+    out.println("mounts " + extract + " -> " + describe(snapshots.mounts(extract), root));
     snapshots.commit(layer, extract, Map.of("containerd.io/snapshot/layer.digest", "sha256:layer-1"));
     out.println("commit " + extract + " as " + layer);
-    out.println("view " + rootfs + " of " + layer + " -> " + snapshots.view(rootfs, layer, Map.of()));
+    out.println("view " + rootfs + " of " + layer + " -> " + describe(snapshots.view(rootfs, layer, Map.of()), root));
     SnapshotInfo info = snapshots.stat(layer);
     out.println("stat " + layer + " -> kind " + info.kind().label() + ", labels " + info.labels());
     Usage usage = snapshots.usage(layer);
@@ -426,7 +434,8 @@ public final class Main {
     SnapshotInfo updated = snapshots.update(
         SnapshotInfo.forUpdate(layer, Map.of("containerd.io/snapshot/demo", "true")),
         List.of("labels.containerd.io/snapshot/demo"));
-    out.println("update " + layer + " -> labels " + updated.labels());
+    out.println("update " + layer + " -> label containerd.io/snapshot/demo="
+        + updated.labels().get("containerd.io/snapshot/demo") + " (" + updated.labels().size() + " labels)");
     List<String> names = new ArrayList<>();
     for (SnapshotInfo each : snapshots.list()) {
       names.add(each.name() + " (" + each.kind().label() + ")");
@@ -435,6 +444,18 @@ public final class Main {
     snapshots.remove(rootfs);
     snapshots.remove(layer);
     out.println("remove " + rootfs + ", " + layer + " -> " + snapshots.list().size() + " snapshots left");
+  }
+
+  /** Mounts as {@code type source options}, sources under the demo root shown as {@code $root/...}. */
+  private static String describe(List<Mount> mounts, Path root) {
+    List<String> described = new ArrayList<>();
+    for (Mount mount : mounts) {
+      String source = mount.source().startsWith(root.toString())
+          ? "$root" + mount.source().substring(root.toString().length())
+          : mount.source();
+      described.add(mount.type() + " " + source + " " + String.join(",", mount.options()));
+    }
+    return String.join("; ", described);
   }
 
   static String describe(Throwable e) {

@@ -32,6 +32,11 @@ final class ServerWiring {
    */
   static final String CONSOLE_SCHEDULE_DELAY_MS = "100";
 
+  /** The bound on flushing traces and metrics when the launcher exits. */
+  static final java.time.Duration SHUTDOWN_TIMEOUT = java.time.Duration.ofMillis(1500);
+
+  private static final String METRICS_EXPORTER = "otel.metrics.exporter";
+
   private ServerWiring() {}
 
   /**
@@ -74,6 +79,9 @@ final class ServerWiring {
         .registerGlobal(false)
         // the launcher closes the handle itself: after the server stopped, so the last spans are in
         .shutdownHook(false)
+        // a collector that is down must not hold the launcher: demo and serve exit within about 2.5 s
+        // of their work (the bound, metrics after traces, JVM exit)
+        .shutdownTimeout(SHUTDOWN_TIMEOUT)
         .consoleOutput(out);
     String resourceAttributes = environment.get("otel.resource.attributes", "");
     if (environment.get("otel.service.name") == null && !namesServiceName(resourceAttributes)) {
@@ -82,6 +90,9 @@ final class ServerWiring {
     String destination;
     if (exporters == null && endpoint == null) {
       settings.exporters("console");
+      if (environment.get(METRICS_EXPORTER) == null) {
+        settings.property(METRICS_EXPORTER, "console"); // the RPC metrics table, printed at close
+      }
       destination = null;
     } else if (exporters == null) {
       destination = "OTLP endpoint " + endpoint; // otlp is the default exporter

@@ -46,23 +46,57 @@ class MainTest {
     String traceId = traces.group(1);
     assertThat(Integer.parseInt(traces.group(2))).isEqualTo(1 + 11 * 3); // 11 calls (list and remove twice): client, server, snapshotter
     assertThat(traces.find()).as("exactly one trace").isFalse();
-    assertThat(output).contains("trace id " + traceId + "\n", "\n└─ snapshotter demo INTERNAL ");
+    assertThat(output).contains("trace id " + traceId + "\n", "\n└─ snapshotter demo ");
+    String requestId = Pattern.compile("request\\.id=([0-9a-f-]{36})").matcher(output).results().findFirst()
+        .orElseThrow().group(1);
+    // one line per span within 120 columns: the request id on the trace's header, RPC names without package
+    assertThat(output).contains(" spans)\nrequest.id " + requestId + "\n");
+    for (String op : new String[] {"Prepare", "Mounts", "Commit", "View", "Stat", "Usage", "Update", "List",
+        "Remove"}) {
+      assertThat(output).containsPattern("(?m)^   [├└]─ Snapshots/" + op + " CLIENT +[0-9.]+ (us|ms|s) OK$");
+      assertThat(output).containsPattern("(?m)^   [│ ]  └─ Snapshots/" + op + " SERVER +[0-9.]+ (us|ms|s) OK$");
+    }
+    assertThat(output).contains(" snapshotter.Prepare ", " snapshotter.Walk ",
+        "snapshot.key=default/2/sha256:layer-1");
+    String temp = Pattern.compile("root   (\\S+)/root\n").matcher(output).results().findFirst().orElseThrow().group(1);
+    assertThat(output.lines().filter(line -> !line.contains(temp))) // the temporary directory's name may be long
+        .allSatisfy(line -> assertThat(line.codePointCount(0, line.length())).as(line).isLessThanOrEqualTo(120));
+    assertThat(output).doesNotContain("ERROR");
+  }
+
+  @Test
+  void demo_verboseConsole_printsEveryAttributeUnderItsSpan() {
+    System.setProperty("acitrace.console.verbose", "true");
+    try {
+      assertThat(Main.run(new String[] {"demo"}, out, err, null)).as(err()).isEqualTo(Main.OK);
+    } finally {
+      System.clearProperty("acitrace.console.verbose");
+    }
+    String output = out();
     String requestId = Pattern.compile("request\\.id=([0-9a-f-]{36})").matcher(output).results().findFirst()
         .orElseThrow().group(1);
     String socket = Pattern.compile("socket unix://(\\S+)").matcher(output).results().findFirst().orElseThrow()
         .group(1);
     for (String op : new String[] {"Prepare", "Mounts", "Commit", "View", "Stat", "Usage", "Update", "List",
         "Remove"}) {
+      // the client span, then its attributes on lines of their own (server.address is the socket path)
       assertThat(output).containsPattern("(?m)^   [├└]─ containerd\\.services\\.snapshots\\.v1\\.Snapshots/" + op
-          + " CLIENT .* rpc\\.system=grpc server\\.address=" + Pattern.quote(socket) + "$");
-      // the server span: a child of the client span, with the demo's baggage (baggage enricher) and request id
-      assertThat(output).containsPattern("(?m)^   [│ ]  └─ containerd\\.services\\.snapshots\\.v1\\.Snapshots/" + op
-          + " SERVER .* OK parent=[0-9a-f]{16}\\(remote\\) baggage\\.image\\.name=docker\\.io/library/busybox"
-          + " baggage\\.image\\.tag=1\\.36 baggage\\.namespace=default baggage\\.request\\.id=" + requestId
-          + " request\\.id=" + requestId + " .*rpc\\.grpc\\.status_code=0 rpc\\.method=" + op + " ");
+          + " CLIENT .* OK\n(   [│ ]  │  .*\n)*   [│ ]  │  server\\.address=" + Pattern.quote(socket) + "\n");
+      // the server span, a child of the client span, with the demo's baggage (baggage enricher) and request id
+      assertThat(output).containsPattern("(?m)^   [│ ]  └─ containerd\\.services\\.snapshots\\.v1\\.Snapshots/"
+          + op + " SERVER .* OK\n   [│ ]     │  baggage\\.image\\.name=docker\\.io/library/busybox\n"
+          + "   [│ ]     │  baggage\\.image\\.tag=1\\.36\n   [│ ]     │  baggage\\.namespace=default\n"
+          + "   [│ ]     │  baggage\\.request\\.id=" + requestId + "\n   [│ ]     │  request\\.id=" + requestId
+          + "\n(.*\n)*?   [│ ]     │  rpc\\.method=" + op + "\n(.*\n)*?   [│ ]     │  parent=[0-9a-f]{16} \\(remote\\)\n");
     }
     assertThat(output).contains(" snapshotter.Prepare INTERNAL ", " snapshotter.Walk INTERNAL ",
         "snapshot.key=default/2/sha256:layer-1");
+    // then the RPC metrics table (console metrics exporter), after the trace
+    assertThat(output).containsPattern("(?m)^metrics \\(service acitrace-snapshotter-demo\\) at \\S+Z, \\d+ series$")
+        .containsPattern("(?m)^  rpc\\.server\\.duration \\(ms, histogram\\) .*rpc\\.service=containerd\\.services\\.snapshots\\.v1\\.Snapshots")
+        .containsPattern("(?m)^  rpc\\.client\\.duration \\(ms, histogram\\) ")
+        .containsPattern("(?m)^ +2 +\\S+ +\\S+  .*rpc\\.method=List\\b");
+    assertThat(output.indexOf("\nmetrics (")).isGreaterThan(output.indexOf("└─ snapshotter demo INTERNAL "));
     assertThat(output).doesNotContain("ERROR");
   }
 
@@ -91,6 +125,25 @@ class MainTest {
           "acitrace-snapshotter-demo");
       assertThat(text).contains(new String(java.util.HexFormat.of().parseHex(traceId), StandardCharsets.ISO_8859_1));
     }
+  }
+
+  @Test
+  void demo_collectorUnreachable_saysTheTraceWasLost() throws Exception {
+    int port;
+    try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = closed.getLocalPort();
+    } // nothing listens there any more
+    System.setProperty("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + port);
+    int code;
+    try {
+      code = Main.run(new String[] {"demo"}, out, err, null);
+    } finally {
+      System.clearProperty("otel.exporter.otlp.endpoint");
+    }
+    assertThat(code).as(err()).isEqualTo(Main.OK);
+    assertThat(out()).doesNotContain("trace exported")
+        .containsPattern("trace NOT exported to OTLP endpoint http://127\\.0\\.0\\.1:" + port
+            + ": (\\d+) of \\1 spans lost \\(\\1 failed to export, 0 dropped\\); is the collector reachable\\?");
   }
 
   /** Accepts OTLP/HTTP posts on loopback and keeps their bodies; answers 200 with an empty body. */
@@ -287,9 +340,9 @@ class MainTest {
     // serve prints each call's trace with the console exporter (to err): the server span is its root (the
     // caller is not traced), with a generated request id, and the snapshotter span under it
     assertThat(err()).containsPattern("(?m)^trace [0-9a-f]{32} \\(service acitrace-snapshotter, 2 spans\\)\n"
-        + "└─ containerd\\.services\\.snapshots\\.v1\\.Snapshots/Prepare SERVER .* OK"
-        + " baggage\\.request\\.id=([0-9a-f]{32}) request\\.id=\\1 .*\n"
-        + "   └─ snapshotter\\.Prepare INTERNAL .* snapshot\\.key=k ");
+        + "request\\.id [0-9a-f]{32}\n"
+        + "└─ Snapshots/Prepare SERVER .* OK\n"
+        + "   └─ snapshotter\\.Prepare .* OK snapshot\\.key=k\n");
     // state survived the stop
     try (DirectorySnapshotter reopened = DirectorySnapshotter.open(temp.resolve("root"))) {
       assertThat(reopened.stat("k")).isNotNull();
