@@ -27,6 +27,7 @@ module dev.acitrace.snapshotter {
   exports dev.acitrace.snapshotter.fs;
   exports dev.acitrace.snapshotter.grpc;
   exports dev.acitrace.snapshotter.storage;
+  exports dev.acitrace.snapshotter.proxy;
   // the generated wire messages are an implementation detail; protobuf reflects on them (toString)
   exports dev.acitrace.snapshotter.proto to com.google.protobuf;
 }

@@ -82,12 +82,16 @@ public final class DirectorySnapshotter implements Snapshotter {
   static final String LEGACY_METADATA = "metadata.pb";
   static final String MIGRATED_METADATA = "metadata.pb.migrated";
 
+  /** Longer than any image's layer chain (containerd's overlayfs stacks up to ~500 before mount options overflow). */
+  private static final int MAX_PARENT_CHAIN = 4096;
+
   private final Path root;
   private final Path snapshots;
   private final MetadataStore store;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final Clock clock;
+  private final Layout layout;
   private final KeyLocks keyLocks = new KeyLocks();
   /** Ids of directories being created, not yet in the metadata; cleanup must leave them alone. */
   private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
@@ -95,8 +99,9 @@ public final class DirectorySnapshotter implements Snapshotter {
   private volatile boolean closed;
 
   private DirectorySnapshotter(Path root, MetadataStore store, FileChannel lockChannel, FileLock lock,
-      Clock clock) {
+      Clock clock, Layout layout) {
     this.root = root;
+    this.layout = layout;
     this.snapshots = root.resolve("snapshots");
     this.store = store;
     this.lockChannel = lockChannel;
@@ -127,6 +132,10 @@ public final class DirectorySnapshotter implements Snapshotter {
   }
 
   static DirectorySnapshotter open(Path root, Clock clock, StoreOpener opener) throws IOException {
+    return open(root, clock, opener, Layout.COPY);
+  }
+
+  static DirectorySnapshotter open(Path root, Clock clock, StoreOpener opener, Layout layout) throws IOException {
     requireNonNull(root, "root");
     requireNonNull(clock, "clock");
     Path absolute = root.toAbsolutePath().normalize();
@@ -157,7 +166,7 @@ public final class DirectorySnapshotter implements Snapshotter {
       // a crash after a directory was created but before its metadata was written leaves a directory
       // whose id the database does not know: never hand that id out again
       store.reserveIdsThrough(highestDirectoryId(absolute.resolve("snapshots")));
-      return new DirectorySnapshotter(absolute, store, channel, fileLock, clock);
+      return new DirectorySnapshotter(absolute, store, channel, fileLock, clock, layout);
     } catch (IOException | RuntimeException e) {
       if (store != null) {
         store.close();
@@ -251,7 +260,7 @@ public final class DirectorySnapshotter implements Snapshotter {
       if (entry.info().kind() == Kind.COMMITTED) {
         return entry.usage();
       }
-      return Trees.measure(directory(entry.id()));
+      return Trees.measure(layout.content(directory(entry.id())));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot measure snapshot " + quote(key), e);
     }
@@ -297,9 +306,7 @@ public final class DirectorySnapshotter implements Snapshotter {
       Path directory = directory(id);
       try {
         Trees.createDirectory(directory);
-        if (parentEntry != null) {
-          Trees.copyContent(directory(parentEntry.id()), directory);
-        }
+        layout.populate(directory, parentEntry == null ? null : directory(parentEntry.id()), kind);
         // The new directory's entry in snapshots/ must be on disk before metadata that names it.
         MetadataFile.syncDirectory(directory.getParent());
         Instant now = now();
@@ -340,7 +347,7 @@ public final class DirectorySnapshotter implements Snapshotter {
       }
       Usage usage;
       try {
-        usage = Trees.measure(directory(active.id()));
+        usage = Trees.measure(layout.content(directory(active.id())));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot measure snapshot " + quote(key), e);
       }
@@ -430,11 +437,29 @@ public final class DirectorySnapshotter implements Snapshotter {
 
   private List<Mount> mountsOf(StoredSnapshot entry) {
     return switch (entry.info().kind()) {
-      case ACTIVE -> List.of(Mount.bind(directory(entry.id()).toString(), false));
-      case VIEW -> List.of(Mount.bind(directory(entry.id()).toString(), true));
+      case ACTIVE, VIEW -> layout.mounts(entry.info().kind(), directory(entry.id()), parentDirectories(entry));
       default -> throw new FailedPreconditionException("snapshot " + quote(entry.info().name()) + " is "
           + entry.info().kind().label() + ": only active snapshots and views have mounts");
     };
+  }
+
+  /** The directories of an entry's parent, grandparent, ... nearest first (for layouts that stack them). */
+  private List<Path> parentDirectories(StoredSnapshot entry) {
+    if (!layout.needsParents()) {
+      return List.of();
+    }
+    List<Path> parents = new ArrayList<>();
+    String parent = entry.info().parent();
+    // bounded: a parent chain is never longer than the snapshots there are, whatever the store says
+    while (!parent.isEmpty() && parents.size() < MAX_PARENT_CHAIN) {
+      StoredSnapshot p = store.get(parent).orElse(null);
+      if (p == null) {
+        break;
+      }
+      parents.add(directory(p.id()));
+      parent = p.info().parent();
+    }
+    return parents;
   }
 
   private Instant now() {

@@ -77,7 +77,7 @@ public final class SnapshotterServer implements AutoCloseable {
     this.socketMode = builder.socketMode;
     this.socketGroup = builder.socketGroup;
     this.tcp = builder.tcp;
-    this.service = SnapshotsService.bind(builder.snapshotter);
+    this.service = builder.service != null ? builder.service : SnapshotsService.bind(builder.snapshotter);
     this.interceptors = List.copyOf(builder.interceptors);
     this.configurers = List.copyOf(builder.configurers);
   }
@@ -89,7 +89,17 @@ public final class SnapshotterServer implements AutoCloseable {
    * @return the builder
    */
   public static Builder builder(Snapshotter snapshotter) {
-    return new Builder(requireNonNull(snapshotter, "snapshotter"));
+    return new Builder(requireNonNull(snapshotter, "snapshotter"), null);
+  }
+
+  /**
+   * Starts a builder for a server of any snapshots service definition, e.g. a proxy's.
+   *
+   * @param service the service to serve
+   * @return the builder
+   */
+  public static Builder forService(ServerServiceDefinition service) {
+    return new Builder(null, requireNonNull(service, "service"));
   }
 
   /**
@@ -275,6 +285,7 @@ public final class SnapshotterServer implements AutoCloseable {
   /** Configures a {@link SnapshotterServer}. */
   public static final class Builder {
     private final Snapshotter snapshotter;
+    private final ServerServiceDefinition service;
     private Path socket;
     private int socketMode = SocketFiles.DEFAULT_MODE;
     private GroupPrincipal socketGroup;
@@ -282,8 +293,9 @@ public final class SnapshotterServer implements AutoCloseable {
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private final List<Consumer<ServerBuilder<?>>> configurers = new ArrayList<>();
 
-    private Builder(Snapshotter snapshotter) {
+    private Builder(Snapshotter snapshotter, ServerServiceDefinition service) {
       this.snapshotter = snapshotter;
+      this.service = service;
     }
 
     /**

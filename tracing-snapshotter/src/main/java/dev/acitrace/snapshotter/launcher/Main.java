@@ -58,15 +58,21 @@ public final class Main {
   static final int TRACING_CONFIG = 5;
 
   static final String USAGE_TEXT = String.join("\n",
-      "usage: snapshotter serve --root DIR (--socket PATH | --tcp HOST:PORT)... [--tcp-allow-remote]",
-      "                         [--socket-mode OCTAL] [--socket-group GROUP|GID]",
+      "usage: snapshotter serve --root DIR [--backend overlay|directory] (--socket PATH | --tcp HOST:PORT)...",
+      "                         [--tcp-allow-remote] [--socket-mode OCTAL] [--socket-group GROUP|GID]",
+      "       snapshotter serve --upstream ADDRESS (--socket PATH | --tcp HOST:PORT)... [options as above]",
       "       snapshotter demo",
       "",
       "  serve   serve containerd's snapshots API from a directory-backed snapshotter at DIR, on a unix",
       "          socket (for containerd's [proxy_plugins]) and/or a TCP address (local testing); traced.",
       "          The TCP listener is plaintext and unauthenticated: HOST must be a loopback address",
       "          unless --tcp-allow-remote is given. The socket is created 0600 (root only) whatever the",
-      "          umask; --socket-mode (e.g. 0660) and --socket-group let a group connect too",
+      "          umask; --socket-mode (e.g. 0660) and --socket-group let a group connect too.",
+      "          --backend: overlay (layers stacked at mount time, containerd's overlayfs layout) or",
+      "          directory (copies); default: the root's, for a new root overlay where the kernel lets us",
+      "          mount it, else directory.",
+      "          With --upstream: a tracing proxy in front of the snapshotter at ADDRESS",
+      "          (unix:///path.sock or host:port), which serves every call; no --root",
       "  demo    start the service on a temporary root, drive prepare, mounts, commit, view, stat, usage,",
       "          update, list and remove through a traced client, and print the trace",
       "",
@@ -117,7 +123,7 @@ public final class Main {
   // ---------------------------------------------------------------------------------------------- serve
 
   record ServeOptions(Path root, Path socket, String tcpHost, int tcpPort, int socketMode,
-      GroupPrincipal socketGroup) {
+      GroupPrincipal socketGroup, String upstream, String backend) {
     static ServeOptions parse(List<String> args) throws UsageException {
       Path root = null;
       Path socket = null;
@@ -126,6 +132,8 @@ public final class Main {
       boolean allowRemote = false;
       int socketMode = 0600;
       GroupPrincipal socketGroup = null;
+      String upstream = null;
+      String backend = null;
       for (int i = 0; i < args.size(); i++) {
         String flag = args.get(i);
         if (flag.equals("--tcp-allow-remote")) {
@@ -141,6 +149,8 @@ public final class Main {
           case "--socket" -> socket = Path.of(value);
           case "--socket-mode" -> socketMode = parseMode(value);
           case "--socket-group" -> socketGroup = lookupGroup(value);
+          case "--upstream" -> upstream = ProxyLauncher.checkAddress(value);
+          case "--backend" -> backend = Backends.check(value);
           case "--tcp" -> {
             int colon = value.lastIndexOf(':');
             if (colon <= 0) {
@@ -159,8 +169,14 @@ public final class Main {
           default -> throw new UsageException("unknown option: " + flag);
         }
       }
-      if (root == null) {
-        throw new UsageException("serve needs --root DIR");
+      if (root == null && upstream == null) {
+        throw new UsageException("serve needs --root DIR (or --upstream ADDRESS)");
+      }
+      if (root != null && upstream != null) {
+        throw new UsageException("--root and --upstream exclude each other: the upstream keeps the snapshots");
+      }
+      if (backend != null && upstream != null) {
+        throw new UsageException("--backend and --upstream exclude each other: the upstream keeps the snapshots");
       }
       if (socket == null && host == null) {
         throw new UsageException("serve needs --socket PATH and/or --tcp HOST:PORT");
@@ -173,7 +189,7 @@ public final class Main {
       if (socket == null && (socketGroup != null || socketMode != 0600)) {
         throw new UsageException("--socket-mode and --socket-group apply to --socket only");
       }
-      return new ServeOptions(root, socket, host, port, socketMode, socketGroup);
+      return new ServeOptions(root, socket, host, port, socketMode, socketGroup, upstream, backend);
     }
 
     /** An octal mode of at most 0777, like containerd's config or chmod: "660", "0660". */
@@ -213,7 +229,10 @@ public final class Main {
   }
 
   private static int serve(ServeOptions options, PrintStream out, PrintStream err, CountDownLatch stop) {
-    DirectorySnapshotter directory;
+    if (options.upstream() != null) {
+      return ProxyLauncher.serve(options, out, err, stop);
+    }
+    Snapshotter directory;
     long nativeMillis;
     long openMillis;
     try {
@@ -222,7 +241,7 @@ public final class Main {
       SqliteMetadataStore.loadNativeLibrary();
       nativeMillis = (System.nanoTime() - loading) / 1_000_000;
       long opening = System.nanoTime();
-      directory = DirectorySnapshotter.open(options.root());
+      directory = Backends.open(options.root().toAbsolutePath().normalize(), options.backend(), err);
       // recovery after a crash happens here (database recovery, leftover directories): worth showing
       openMillis = (System.nanoTime() - opening) / 1_000_000;
     } catch (IOException | RuntimeException e) {
@@ -271,7 +290,8 @@ public final class Main {
     StringBuilder where = new StringBuilder();
     server.unixSocket().ifPresent(s -> where.append(" unix://").append(s));
     server.tcpAddress().ifPresent(a -> where.append(" tcp://").append(a.getHostString()).append(':').append(a.getPort()));
-    out.println("snapshotter: serving " + directory.root() + " on" + where
+    out.println("snapshotter: serving " + options.root().toAbsolutePath().normalize() + " ("
+        + Backends.name(directory) + " backend) on" + where
         + (tracing.destination() == null ? "" : ", spans to " + tracing.destination())
         + " (root opened in " + openMillis + " ms, SQLite loaded in " + nativeMillis + " ms)");
     out.flush();
@@ -438,7 +458,7 @@ public final class Main {
     return String.join("; ", described);
   }
 
-  private static String describe(Throwable e) {
+  static String describe(Throwable e) {
     if (e instanceof AccessDeniedException denied) {
       return "permission denied: " + denied.getFile();
     }

@@ -197,7 +197,8 @@ class KillRecoveryTest {
         // sqlite-jdbc extracts its native library per process; a SIGKILLed one leaves it behind
         "-Dorg.sqlite.tmpdir=" + temp,
         "-m", "dev.acitrace.snapshotter/dev.acitrace.snapshotter.launcher.Main",
-        "serve", "--root", root.toString(), "--socket", socket.toString())
+        // the directory layout: the test reads a child snapshot's files through its bind mount's source
+        "serve", "--root", root.toString(), "--backend", "directory", "--socket", socket.toString())
         .redirectError(log.toFile())
         .start();
     processes.add(process);
