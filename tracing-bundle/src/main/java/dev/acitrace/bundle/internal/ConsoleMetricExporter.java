@@ -91,11 +91,15 @@ public final class ConsoleMetricExporter implements MetricExporter {
           common.entrySet().removeIf(e -> !e.getValue().equals(own.get(e.getKey())));
         }
       }
+      int lineStart = text.length();
       text.append("  ").append(safe(metric.getName())).append(" (")
           .append(metric.getUnit().isEmpty() ? "1" : safe(metric.getUnit())).append(", ")
           .append(kind(metric)).append(')');
       if (!common.isEmpty()) {
-        text.append(' ').append(format(common));
+        String shared = format(common);
+        // within 120 columns, like the span lines: shared attributes that do not fit go on a line of their own
+        boolean fits = text.length() - lineStart + 1 + shared.codePointCount(0, shared.length()) <= 120;
+        text.append(fits ? " " : "\n      ").append(shared);
       }
       text.append('\n');
       boolean distribution = false;

@@ -89,14 +89,14 @@ class MainTest {
           + "   [│ ]     │  baggage\\.request\\.id=" + requestId + "\n   [│ ]     │  request\\.id=" + requestId
           + "\n(.*\n)*?   [│ ]     │  rpc\\.method=" + op + "\n(.*\n)*?   [│ ]     │  parent=[0-9a-f]{16} \\(remote\\)\n");
     }
-    assertThat(output).contains(" snapshotter.Prepare INTERNAL ", " snapshotter.Walk INTERNAL ",
+    assertThat(output).contains("─ snapshotter.Prepare ", "─ snapshotter.Walk ",
         "snapshot.key=default/2/sha256:layer-1");
     // then the RPC metrics table (console metrics exporter), after the trace
     assertThat(output).containsPattern("(?m)^metrics \\(service acitrace-snapshotter-demo\\) at \\S+Z, \\d+ series$")
-        .containsPattern("(?m)^  rpc\\.server\\.duration \\(ms, histogram\\) .*rpc\\.service=containerd\\.services\\.snapshots\\.v1\\.Snapshots")
-        .containsPattern("(?m)^  rpc\\.client\\.duration \\(ms, histogram\\) ")
+        .containsPattern("(?m)^  rpc\\.server\\.duration \\(ms, histogram\\)\n      .*rpc\\.service=containerd\\.services\\.snapshots\\.v1\\.Snapshots")
+        .containsPattern("(?m)^  rpc\\.client\\.duration \\(ms, histogram\\)\\s")
         .containsPattern("(?m)^ +2 +\\S+ +\\S+  .*rpc\\.method=List\\b");
-    assertThat(output.indexOf("\nmetrics (")).isGreaterThan(output.indexOf("└─ snapshotter demo INTERNAL "));
+    assertThat(output.indexOf("\nmetrics (")).isGreaterThan(output.indexOf("└─ snapshotter demo "));
     assertThat(output).doesNotContain("ERROR");
   }
 
