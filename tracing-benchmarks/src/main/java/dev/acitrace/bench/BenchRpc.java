@@ -27,21 +27,19 @@ final class BenchRpc {
 
   static final MethodDescriptor.Marshaller<byte[]> BYTES = new BytesMarshaller();
 
-  static final MethodDescriptor<byte[], byte[]> UNARY =
-      MethodDescriptor.<byte[], byte[]>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Unary"))
-          .setRequestMarshaller(BYTES)
-          .setResponseMarshaller(BYTES)
-          .build();
+  static final MethodDescriptor<byte[], byte[]> UNARY = method(MethodDescriptor.MethodType.UNARY, "Unary");
 
   static final MethodDescriptor<byte[], byte[]> SERVER_STREAMING =
-      MethodDescriptor.<byte[], byte[]>newBuilder()
-          .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
-          .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "ServerStreaming"))
-          .setRequestMarshaller(BYTES)
-          .setResponseMarshaller(BYTES)
-          .build();
+      method(MethodDescriptor.MethodType.SERVER_STREAMING, "ServerStreaming");
+
+  private static MethodDescriptor<byte[], byte[]> method(MethodDescriptor.MethodType type, String name) {
+    return MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(type)
+        .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, name))
+        .setRequestMarshaller(BYTES)
+        .setResponseMarshaller(BYTES)
+        .build();
+  }
 
   private BenchRpc() {}
 

@@ -124,36 +124,26 @@ final class Json {
         throw error("unterminated escape");
       }
       char e = text.charAt(pos++);
-      switch (e) {
-        case 'n':
-          out.append('\n');
-          break;
-        case 't':
-          out.append('\t');
-          break;
-        case 'r':
-          out.append('\r');
-          break;
-        case 'b':
-          out.append('\b');
-          break;
-        case 'f':
-          out.append('\f');
-          break;
-        case 'u':
-          if (pos + 4 > text.length()) {
-            throw error("short unicode escape");
-          }
-          try {
-            out.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-          } catch (NumberFormatException ex) {
-            throw error("bad unicode escape");
-          }
-          pos += 4;
-          break;
-        default: // '"', '\\', '/'
-          out.append(e);
+      if (e == 'u') {
+        if (pos + 4 > text.length()) {
+          throw error("short unicode escape");
+        }
+        try {
+          out.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
+        } catch (NumberFormatException ex) {
+          throw error("bad unicode escape");
+        }
+        pos += 4;
+        continue;
       }
+      out.append(switch (e) {
+        case 'n' -> '\n';
+        case 't' -> '\t';
+        case 'r' -> '\r';
+        case 'b' -> '\b';
+        case 'f' -> '\f';
+        default -> e; // '"', '\\', '/'
+      });
     }
   }
 

@@ -18,10 +18,36 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
  */
 final class OursGrpcTracing implements GrpcTracingVariant {
 
+  private final TextMapPropagator propagator;
+  private final boolean attemptSpans;
+
+  /** The setup the docs describe: W3C trace context with acitrace's baggage propagator. */
+  OursGrpcTracing() {
+    this(ownPropagators(), false);
+  }
+
+  private OursGrpcTracing(TextMapPropagator propagator, boolean attemptSpans) {
+    this.propagator = propagator;
+    this.attemptSpans = attemptSpans;
+  }
+
+  /** The same interceptors with OpenTelemetry's own W3C propagators ({@code tracecontext,baggage}). */
+  static OursGrpcTracing withStandardPropagators() {
+    return new OursGrpcTracing(W3C_PROPAGATORS, false);
+  }
+
+  /** The documented setup with attempt spans on ({@code attemptSpans(true)} on the client). */
+  static OursGrpcTracing withAttemptSpans() {
+    return new OursGrpcTracing(ownPropagators(), true);
+  }
+
+  private static TextMapPropagator ownPropagators() {
+    return TextMapPropagator.composite(W3CTraceContextPropagator.getInstance(), AciBaggagePropagator.create());
+  }
+
   @Override
   public TextMapPropagator propagator() {
-    return TextMapPropagator.composite(
-        W3CTraceContextPropagator.getInstance(), AciBaggagePropagator.create());
+    return propagator;
   }
 
   @Override
@@ -32,6 +58,6 @@ final class OursGrpcTracing implements GrpcTracingVariant {
 
   @Override
   public void instrumentChannel(ManagedChannelBuilder<?> channel, OpenTelemetry openTelemetry) {
-    GrpcClientTracing.create(openTelemetry).applyTo(channel);
+    GrpcClientTracing.builder(openTelemetry).attemptSpans(attemptSpans).build().applyTo(channel);
   }
 }

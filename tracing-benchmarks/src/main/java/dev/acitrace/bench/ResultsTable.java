@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Turns the JMH JSON files of one {@code bench/run} into the Markdown report: time and bytes per operation
@@ -219,7 +220,7 @@ public final class ResultsTable {
   }
 
   private static String added(
-      double ours, double otel, Result floor, java.util.function.ToDoubleFunction<Result> metric) {
+      double ours, double otel, Result floor, ToDoubleFunction<Result> metric) {
     if (floor == null || Double.isNaN(otel)) {
       return "";
     }
@@ -255,39 +256,8 @@ public final class ResultsTable {
     Result otelSampled = get("OtelGrpcBenchmark.unary[sampled=true]");
     Result oursSampled = get("OursGrpcBenchmark.unary[sampled=true]");
     Result oursUnsampled = get("OursGrpcBenchmark.unary[sampled=false]");
-    boolean sampledRan = floor != null && otelSampled != null && oursSampled != null;
-
-    double timeShare =
-        sampledRan
-            ? (oursSampled.nanos - floor.nanos) / (otelSampled.nanos - floor.nanos)
-            : Double.NaN;
-    target(
-        md,
-        "sampled unary: added time <= 0.5 x OpenTelemetry's",
-        sampledRan
-            ? signed(oursSampled.nanos - floor.nanos)
-                + " ns vs "
-                + signed(otelSampled.nanos - floor.nanos)
-                + " ns = "
-                + ratio(timeShare)
-            : null,
-        timeShare <= 0.5);
-
-    double bytesShare =
-        sampledRan
-            ? (oursSampled.bytes - floor.bytes) / (otelSampled.bytes - floor.bytes)
-            : Double.NaN;
-    target(
-        md,
-        "sampled unary: added bytes <= 0.5 x OpenTelemetry's",
-        sampledRan
-            ? signed(oursSampled.bytes - floor.bytes)
-                + " B vs "
-                + signed(otelSampled.bytes - floor.bytes)
-                + " B = "
-                + ratio(bytesShare)
-            : null,
-        bytesShare <= 0.5);
+    sampledShareTarget(md, "time", "ns", Result::nanos, floor, otelSampled, oursSampled);
+    sampledShareTarget(md, "bytes", "B", Result::bytes, floor, otelSampled, oursSampled);
 
     boolean unsampledRan = floor != null && oursUnsampled != null;
     double unsampledShare =
@@ -317,6 +287,23 @@ public final class ResultsTable {
       }
     }
     md.append('\n');
+  }
+
+  // "sampled unary: added <what> <= 0.5 x OpenTelemetry's", on one metric of the three results
+  private static void sampledShareTarget(StringBuilder md, String what, String unit,
+      ToDoubleFunction<Result> metric, Result floor, Result otel, Result ours) {
+    boolean ran = floor != null && otel != null && ours != null;
+    double base = ran ? metric.applyAsDouble(floor) : Double.NaN;
+    double oursAdded = ran ? metric.applyAsDouble(ours) - base : Double.NaN;
+    double otelAdded = ran ? metric.applyAsDouble(otel) - base : Double.NaN;
+    double share = oursAdded / otelAdded;
+    target(
+        md,
+        "sampled unary: added " + what + " <= 0.5 x OpenTelemetry's",
+        ran
+            ? signed(oursAdded) + " " + unit + " vs " + signed(otelAdded) + " " + unit + " = " + ratio(share)
+            : null,
+        share <= 0.5);
   }
 
   private static void target(StringBuilder md, String target, String measured, boolean met) {

@@ -27,14 +27,14 @@ class OursVariantsTest {
 
   @Test
   void oursAttemptSpans_everyCall_exportsCallAttemptAndServerSpan() {
-    try (InProcessHarness harness = new InProcessHarness(new OursAttemptSpansBenchmark.Variant(), true)) {
+    try (InProcessHarness harness = new InProcessHarness(OursGrpcTracing.withAttemptSpans(), true)) {
       for (int i = 0; i < 10; i++) {
         assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);
       }
       assertThat(harness.serverStreaming(r -> {})).isEqualTo(BenchRpc.STREAM_MESSAGES);
       assertThat(harness.exportedSpans()).isEqualTo(33);
     }
-    try (InProcessHarness harness = new InProcessHarness(new OursAttemptSpansBenchmark.Variant(), false)) {
+    try (InProcessHarness harness = new InProcessHarness(OursGrpcTracing.withAttemptSpans(), false)) {
       assertThat(harness.unary()).isEqualTo(BenchRpc.RESPONSE);
       assertThat(harness.exportedSpans()).isZero();
     }

@@ -36,32 +36,27 @@ final class SpanProcessorMeter implements MetricReader {
 
   /** Spans dropped by the processor (queue full, or ended after shutdown). */
   long dropped() {
-    long dropped = 0;
-    for (MetricData metric : registration.collectAllMetrics()) {
-      if (PROCESSED.equals(metric.getName())) {
-        for (PointData point : metric.getData().getPoints()) {
-          if (point instanceof LongPointData && point.getAttributes().get(ERROR_TYPE) != null) {
-            dropped += ((LongPointData) point).getValue();
-          }
-        }
-      }
-    }
-    return dropped;
+    return sum(PROCESSED, true);
   }
 
   /** Spans waiting in the processor's queue. */
   long queued() {
-    long queued = 0;
+    return sum(QUEUE_SIZE, false);
+  }
+
+  // The sum of the long points of the named metric; with onlyErrors, of those that carry an error type.
+  private long sum(String metricName, boolean onlyErrors) {
+    long sum = 0;
     for (MetricData metric : registration.collectAllMetrics()) {
-      if (QUEUE_SIZE.equals(metric.getName())) {
+      if (metricName.equals(metric.getName())) {
         for (PointData point : metric.getData().getPoints()) {
-          if (point instanceof LongPointData) {
-            queued += ((LongPointData) point).getValue();
+          if (point instanceof LongPointData && (!onlyErrors || point.getAttributes().get(ERROR_TYPE) != null)) {
+            sum += ((LongPointData) point).getValue();
           }
         }
       }
     }
-    return queued;
+    return sum;
   }
 
   @Override

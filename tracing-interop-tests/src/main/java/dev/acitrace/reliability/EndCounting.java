@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An {@link OpenTelemetry} decorator whose spans count their {@code end()} calls: the SDK ignores a second
- * {@code end()} silently, so a span processor alone cannot see one. Everything else is delegated.
+ * {@code end()} silently, so a span processor alone cannot see one. Everything else is delegated: the
+ * span forwards the methods {@link Span} leaves abstract (and {@code addLink}, whose default drops the
+ * link); its convenience overloads reach them through {@link Span}'s defaults.
  */
 final class EndCounting {
   final AtomicLong spans = new AtomicLong();
@@ -157,12 +159,6 @@ final class EndCounting {
     }
 
     @Override
-    public SpanBuilder setAllAttributes(Attributes attributes) {
-      delegate.setAllAttributes(attributes);
-      return this;
-    }
-
-    @Override
     public SpanBuilder setSpanKind(SpanKind spanKind) {
       delegate.setSpanKind(spanKind);
       return this;
@@ -221,36 +217,6 @@ final class EndCounting {
     }
 
     @Override
-    public Span setAttribute(String key, String value) {
-      delegate.setAttribute(key, value);
-      return this;
-    }
-
-    @Override
-    public Span setAttribute(String key, long value) {
-      delegate.setAttribute(key, value);
-      return this;
-    }
-
-    @Override
-    public Span setAttribute(String key, double value) {
-      delegate.setAttribute(key, value);
-      return this;
-    }
-
-    @Override
-    public Span setAttribute(String key, boolean value) {
-      delegate.setAttribute(key, value);
-      return this;
-    }
-
-    @Override
-    public Span setAllAttributes(Attributes attributes) {
-      delegate.setAllAttributes(attributes);
-      return this;
-    }
-
-    @Override
     public Span addEvent(String name, Attributes attributes) {
       delegate.addEvent(name, attributes);
       return this;
@@ -263,32 +229,14 @@ final class EndCounting {
     }
 
     @Override
-    public Span setStatus(StatusCode statusCode) {
-      delegate.setStatus(statusCode);
-      return this;
-    }
-
-    @Override
     public Span setStatus(StatusCode statusCode, String description) {
       delegate.setStatus(statusCode, description);
       return this;
     }
 
     @Override
-    public Span recordException(Throwable exception) {
-      delegate.recordException(exception);
-      return this;
-    }
-
-    @Override
     public Span recordException(Throwable exception, Attributes additionalAttributes) {
       delegate.recordException(exception, additionalAttributes);
-      return this;
-    }
-
-    @Override
-    public Span addLink(SpanContext spanContext) {
-      delegate.addLink(spanContext);
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.acitrace.baggage.internal;
 
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.internal.ProviderBase;
 import dev.acitrace.api.spi.AttributeEnricher;
 import dev.acitrace.api.spi.AttributeEnricherProvider;
 import dev.acitrace.baggage.BaggageKeys;
@@ -28,7 +29,7 @@ import java.util.List;
  * let any caller choose its span attributes, with unbounded cardinality and whatever personal data the
  * caller put there. To disable the enricher, list {@value #NAME} in {@code acitrace.enrichers.disabled}.
  */
-public final class BaggageAttributeEnricherProvider implements AttributeEnricherProvider {
+public final class BaggageAttributeEnricherProvider extends ProviderBase implements AttributeEnricherProvider {
 
   /** The provider name. */
   public static final String NAME = "baggage";
@@ -64,16 +65,8 @@ public final class BaggageAttributeEnricherProvider implements AttributeEnricher
       BaggageKeys.ENVIRONMENT);
 
   /** For {@link java.util.ServiceLoader}. */
-  public BaggageAttributeEnricherProvider() {}
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public int order() {
-    return 100;
+  public BaggageAttributeEnricherProvider() {
+    super(NAME, 100);
   }
 
   /**

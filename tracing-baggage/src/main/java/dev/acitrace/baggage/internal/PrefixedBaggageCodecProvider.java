@@ -1,6 +1,7 @@
 package dev.acitrace.baggage.internal;
 
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.internal.ProviderBase;
 import dev.acitrace.api.spi.BaggageCodec;
 import dev.acitrace.api.spi.BaggageCodecProvider;
 import dev.acitrace.baggage.BaggageLimits;
@@ -11,22 +12,14 @@ import dev.acitrace.baggage.PrefixedBaggageCodec;
  * {@code acitrace.baggage.codec=prefixed}, or when it is the only codec present. Reads
  * {@link BaggageLimits#fromConfig}.
  */
-public final class PrefixedBaggageCodecProvider implements BaggageCodecProvider {
+public final class PrefixedBaggageCodecProvider extends ProviderBase implements BaggageCodecProvider {
 
   /** The provider name. */
   public static final String NAME = "prefixed";
 
   /** For {@link java.util.ServiceLoader}. */
-  public PrefixedBaggageCodecProvider() {}
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public int order() {
-    return 100;
+  public PrefixedBaggageCodecProvider() {
+    super(NAME, 100);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.acitrace.baggage.internal;
 
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.internal.ProviderBase;
 import dev.acitrace.api.spi.BaggageCodec;
 import dev.acitrace.api.spi.BaggageCodecProvider;
 import dev.acitrace.baggage.BaggageLimits;
@@ -10,22 +11,14 @@ import dev.acitrace.baggage.W3CBaggageCodec;
  * Provides {@link W3CBaggageCodec} under the name {@value #NAME}, order 0: the codec used when
  * {@code acitrace.baggage.codec} is unset. Reads {@link BaggageLimits#fromConfig}.
  */
-public final class W3CBaggageCodecProvider implements BaggageCodecProvider {
+public final class W3CBaggageCodecProvider extends ProviderBase implements BaggageCodecProvider {
 
   /** The provider name. */
   public static final String NAME = "w3c";
 
   /** For {@link java.util.ServiceLoader}. */
-  public W3CBaggageCodecProvider() {}
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public int order() {
-    return 0;
+  public W3CBaggageCodecProvider() {
+    super(NAME, 0);
   }
 
   @Override

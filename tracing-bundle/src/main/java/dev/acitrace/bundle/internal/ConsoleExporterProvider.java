@@ -1,6 +1,7 @@
 package dev.acitrace.bundle.internal;
 
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.internal.ProviderBase;
 import dev.acitrace.api.spi.ExporterProvider;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.SpanProcessor;
@@ -13,7 +14,7 @@ import java.util.Optional;
  * many unfinished traces are held (default 1024); {@code acitrace.console.verbose=true} adds every
  * attribute under each span.
  */
-public final class ConsoleExporterProvider implements ExporterProvider {
+public final class ConsoleExporterProvider extends ProviderBase implements ExporterProvider {
 
   /** The provider's name. */
   public static final String NAME = "console";
@@ -28,16 +29,8 @@ public final class ConsoleExporterProvider implements ExporterProvider {
   public static final String VERBOSE_KEY = "acitrace.console.verbose";
 
   /** For {@link java.util.ServiceLoader}. */
-  public ConsoleExporterProvider() {}
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public int order() {
-    return 20;
+  public ConsoleExporterProvider() {
+    super(NAME, 20);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.acitrace.bundle.internal;
 
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.api.internal.ProviderBase;
 import dev.acitrace.api.spi.ExporterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
@@ -17,22 +18,14 @@ import java.util.ServiceLoader;
  * {@link GrpcJavaSenderProvider}; with {@code http/protobuf} ({@code http://localhost:4318}) over the JDK
  * HTTP client.
  */
-public final class OtlpExporterProvider implements ExporterProvider {
+public final class OtlpExporterProvider extends ProviderBase implements ExporterProvider {
 
   /** The provider's name, the same as OpenTelemetry's. */
   public static final String NAME = "otlp";
 
   /** For {@link java.util.ServiceLoader}. */
-  public OtlpExporterProvider() {}
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public int order() {
-    return 10;
+  public OtlpExporterProvider() {
+    super(NAME, 10);
   }
 
   @Override

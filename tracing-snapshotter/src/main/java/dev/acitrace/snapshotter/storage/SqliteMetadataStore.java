@@ -275,10 +275,7 @@ public final class SqliteMetadataStore implements MetadataStore {
     requireNonNull(usage, "usage");
     requireNonNull(now, "now");
     return write(s -> {
-      StoredSnapshot active = s.select(key);
-      if (active == null) {
-        throw new NotFoundException("snapshot " + quote(key) + " does not exist");
-      }
+      StoredSnapshot active = s.existing(key);
       if (active.info().kind() != Kind.ACTIVE) {
         throw new FailedPreconditionException("snapshot " + quote(key) + " is " + active.info().kind().label()
             + ", only active snapshots can be committed");
@@ -300,10 +297,7 @@ public final class SqliteMetadataStore implements MetadataStore {
     requireNonNull(change, "change");
     requireNonNull(now, "now");
     return write(s -> {
-      StoredSnapshot current = s.select(key);
-      if (current == null) {
-        throw new NotFoundException("snapshot " + quote(key) + " does not exist");
-      }
+      StoredSnapshot current = s.existing(key);
       Map<String, String> labels = change.apply(current.info().labels());
       SnapshotLimits.checkLabels(labels);
       SnapshotInfo updated = current.info().withLabels(labels, now);
@@ -320,10 +314,7 @@ public final class SqliteMetadataStore implements MetadataStore {
   public StoredSnapshot remove(String key) {
     requireNonNull(key, "key");
     return write(s -> {
-      StoredSnapshot snapshot = s.select(key);
-      if (snapshot == null) {
-        throw new NotFoundException("snapshot " + quote(key) + " does not exist");
-      }
+      StoredSnapshot snapshot = s.existing(key);
       s.childOf.setString(1, key);
       try (ResultSet rs = s.childOf.executeQuery()) {
         if (rs.next()) {
@@ -546,6 +537,15 @@ public final class SqliteMetadataStore implements MetadataStore {
       try (ResultSet rs = select.executeQuery()) {
         return rs.next() ? row(rs) : null;
       }
+    }
+
+    /** The snapshot named {@code key}; NotFoundException when there is none. */
+    StoredSnapshot existing(String key) throws SQLException {
+      StoredSnapshot snapshot = select(key);
+      if (snapshot == null) {
+        throw new NotFoundException("snapshot " + quote(key) + " does not exist");
+      }
+      return snapshot;
     }
 
     void insert(StoredSnapshot snapshot) throws SQLException {
