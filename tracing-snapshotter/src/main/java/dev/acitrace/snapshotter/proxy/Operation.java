@@ -54,7 +54,7 @@ enum Operation {
 
     @Override
     void describeResponse(byte[] response, Span span, Tally tally) throws IOException {
-      span.setAttribute(SNAPSHOT_MOUNTS_COUNT, countField(response, 1));
+      describeMounts(response, span);
     }
   },
   VIEW("View", "snapshotter.View", MethodType.UNARY) {
@@ -69,7 +69,7 @@ enum Operation {
 
     @Override
     void describeResponse(byte[] response, Span span, Tally tally) throws IOException {
-      span.setAttribute(SNAPSHOT_MOUNTS_COUNT, countField(response, 1));
+      describeMounts(response, span);
     }
   },
   MOUNTS("Mounts", "snapshotter.Mounts", MethodType.UNARY) {
@@ -82,7 +82,7 @@ enum Operation {
 
     @Override
     void describeResponse(byte[] response, Span span, Tally tally) throws IOException {
-      span.setAttribute(SNAPSHOT_MOUNTS_COUNT, countField(response, 1));
+      describeMounts(response, span);
     }
   },
   COMMIT("Commit", "snapshotter.Commit", MethodType.UNARY) {
@@ -132,11 +132,7 @@ enum Operation {
 
     @Override
     void describeResponse(byte[] response, Span span, Tally tally) throws IOException {
-      Info info = UpdateSnapshotResponse.parseFrom(response).getInfo();
-      span.setAttribute(SNAPSHOT_KIND, kind(info));
-      if (!info.getParent().isEmpty()) {
-        span.setAttribute(SNAPSHOT_PARENT, info.getParent());
-      }
+      describeKindAndParent(UpdateSnapshotResponse.parseFrom(response).getInfo(), span);
     }
   },
   LIST("List", "snapshotter.Walk", MethodType.SERVER_STREAMING) {
@@ -226,12 +222,21 @@ enum Operation {
     }
   }
 
+  /** The mounts an answer of Prepare, View or Mounts carries (field 1), counted without decoding them. */
+  private static void describeMounts(byte[] response, Span span) throws IOException {
+    span.setAttribute(SNAPSHOT_MOUNTS_COUNT, countField(response, 1));
+  }
+
   private static void describeInfo(Info info, Span span) {
+    describeKindAndParent(info, span);
+    span.setAttribute(SNAPSHOT_LABELS_COUNT, info.getLabelsCount());
+  }
+
+  private static void describeKindAndParent(Info info, Span span) {
     span.setAttribute(SNAPSHOT_KIND, kind(info));
     if (!info.getParent().isEmpty()) {
       span.setAttribute(SNAPSHOT_PARENT, info.getParent());
     }
-    span.setAttribute(SNAPSHOT_LABELS_COUNT, info.getLabelsCount());
   }
 
   private static String kind(Info info) {
