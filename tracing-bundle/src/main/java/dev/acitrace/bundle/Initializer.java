@@ -280,8 +280,8 @@ final class Initializer {
         if (provider == null) {
           created = source.openTelemetry().createExporter(config);
         } else {
-          created = provider instanceof ConsoleExporterProvider console && settings.consoleOutput() != null
-              ? console.create(tracingConfig, settings.consoleOutput())
+          created = provider instanceof ConsoleExporterProvider && settings.consoleOutput() != null
+              ? ConsoleExporterProvider.create(tracingConfig, settings.consoleOutput())
               : provider.create(tracingConfig);
         }
         // The AutoConfigurationCustomizerProviders' span exporter customizers, as autoconfigure applies them.

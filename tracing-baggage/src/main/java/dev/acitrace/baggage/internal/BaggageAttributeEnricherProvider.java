@@ -29,7 +29,7 @@ import java.util.List;
  * let any caller choose its span attributes, with unbounded cardinality and whatever personal data the
  * caller put there. To disable the enricher, list {@value #NAME} in {@code acitrace.enrichers.disabled}.
  */
-public final class BaggageAttributeEnricherProvider extends ProviderBase implements AttributeEnricherProvider {
+public final class BaggageAttributeEnricherProvider extends ProviderBase<AttributeEnricher> implements AttributeEnricherProvider {
 
   /** The provider name. */
   public static final String NAME = "baggage";
@@ -66,7 +66,7 @@ public final class BaggageAttributeEnricherProvider extends ProviderBase impleme
 
   /** For {@link java.util.ServiceLoader}. */
   public BaggageAttributeEnricherProvider() {
-    super(NAME, 100);
+    super(NAME, 100, BaggageAttributeEnricherProvider::createEnricher);
   }
 
   /**
@@ -75,8 +75,7 @@ public final class BaggageAttributeEnricherProvider extends ProviderBase impleme
    * @throws IllegalArgumentException naming the key when {@value #MAX_VALUE_LENGTH_KEY} is not a positive
    *     integer
    */
-  @Override
-  public AttributeEnricher create(TracingConfig config) {
+  private static AttributeEnricher createEnricher(TracingConfig config) {
     List<String> include = config.getList(INCLUDE_KEY);
     List<String> exclude = config.getList(EXCLUDE_KEY);
     int maxValueLength = config.getInt(MAX_VALUE_LENGTH_KEY, DEFAULT_MAX_VALUE_LENGTH);

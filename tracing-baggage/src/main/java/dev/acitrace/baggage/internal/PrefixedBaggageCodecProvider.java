@@ -1,6 +1,5 @@
 package dev.acitrace.baggage.internal;
 
-import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.internal.ProviderBase;
 import dev.acitrace.api.spi.BaggageCodec;
 import dev.acitrace.api.spi.BaggageCodecProvider;
@@ -12,18 +11,13 @@ import dev.acitrace.baggage.PrefixedBaggageCodec;
  * {@code acitrace.baggage.codec=prefixed}, or when it is the only codec present. Reads
  * {@link BaggageLimits#fromConfig}.
  */
-public final class PrefixedBaggageCodecProvider extends ProviderBase implements BaggageCodecProvider {
+public final class PrefixedBaggageCodecProvider extends ProviderBase<BaggageCodec> implements BaggageCodecProvider {
 
   /** The provider name. */
   public static final String NAME = "prefixed";
 
   /** For {@link java.util.ServiceLoader}. */
   public PrefixedBaggageCodecProvider() {
-    super(NAME, 100);
-  }
-
-  @Override
-  public BaggageCodec create(TracingConfig config) {
-    return PrefixedBaggageCodec.create(BaggageLimits.fromConfig(config));
+    super(NAME, 100, config -> PrefixedBaggageCodec.create(BaggageLimits.fromConfig(config)));
   }
 }

@@ -1,6 +1,5 @@
 package dev.acitrace.baggage.internal;
 
-import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.internal.ProviderBase;
 import dev.acitrace.api.spi.BaggageCodec;
 import dev.acitrace.api.spi.BaggageCodecProvider;
@@ -11,18 +10,13 @@ import dev.acitrace.baggage.W3CBaggageCodec;
  * Provides {@link W3CBaggageCodec} under the name {@value #NAME}, order 0: the codec used when
  * {@code acitrace.baggage.codec} is unset. Reads {@link BaggageLimits#fromConfig}.
  */
-public final class W3CBaggageCodecProvider extends ProviderBase implements BaggageCodecProvider {
+public final class W3CBaggageCodecProvider extends ProviderBase<BaggageCodec> implements BaggageCodecProvider {
 
   /** The provider name. */
   public static final String NAME = "w3c";
 
   /** For {@link java.util.ServiceLoader}. */
   public W3CBaggageCodecProvider() {
-    super(NAME, 0);
-  }
-
-  @Override
-  public BaggageCodec create(TracingConfig config) {
-    return W3CBaggageCodec.create(BaggageLimits.fromConfig(config));
+    super(NAME, 0, config -> W3CBaggageCodec.create(BaggageLimits.fromConfig(config)));
   }
 }

@@ -14,7 +14,7 @@ import java.util.Optional;
  * many unfinished traces are held (default 1024); {@code acitrace.console.verbose=true} adds every
  * attribute under each span.
  */
-public final class ConsoleExporterProvider extends ProviderBase implements ExporterProvider {
+public final class ConsoleExporterProvider extends ProviderBase<SpanExporter> implements ExporterProvider {
 
   /** The provider's name. */
   public static final String NAME = "console";
@@ -30,7 +30,7 @@ public final class ConsoleExporterProvider extends ProviderBase implements Expor
 
   /** For {@link java.util.ServiceLoader}. */
   public ConsoleExporterProvider() {
-    super(NAME, 20);
+    super(NAME, 20, config -> create(config, System.out));
   }
 
   /**
@@ -42,16 +42,11 @@ public final class ConsoleExporterProvider extends ProviderBase implements Expor
     return exporter instanceof ConsoleSpanExporter console ? Optional.of(console.startTracker()) : Optional.empty();
   }
 
-  @Override
-  public SpanExporter create(TracingConfig config) {
-    return create(config, System.out);
-  }
-
   /**
    * The exporter printing to {@code out} instead of standard output: what
    * {@code TracingSettings.Builder.consoleOutput} selects.
    */
-  public SpanExporter create(TracingConfig config, PrintStream out) {
+  public static SpanExporter create(TracingConfig config, PrintStream out) {
     int maxTraces = config.getInt(MAX_TRACES_KEY, ConsoleSpanExporter.DEFAULT_MAX_TRACES);
     if (maxTraces < 1) {
       throw new IllegalArgumentException(MAX_TRACES_KEY + ": expected a positive integer, got " + maxTraces);

@@ -1,6 +1,5 @@
 package dev.acitrace.bundle.internal;
 
-import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.internal.ProviderBase;
 import dev.acitrace.api.spi.ExporterProvider;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -11,19 +10,14 @@ import java.util.List;
  * installs no span processor at all, so spans cost no queueing; this provider exists so the name is
  * listed and discoverable like any other.
  */
-public final class NoneExporterProvider extends ProviderBase implements ExporterProvider {
+public final class NoneExporterProvider extends ProviderBase<SpanExporter> implements ExporterProvider {
 
   /** The provider's name. */
   public static final String NAME = "none";
 
   /** For {@link java.util.ServiceLoader}. */
   public NoneExporterProvider() {
-    super(NAME, 100);
-  }
-
-  /** OpenTelemetry's own no-op exporter: every export, flush and shutdown succeeds at once. */
-  @Override
-  public SpanExporter create(TracingConfig config) {
-    return SpanExporter.composite(List.of());
+    // OpenTelemetry's own no-op exporter: every export, flush and shutdown succeeds at once
+    super(NAME, 100, config -> SpanExporter.composite(List.of()));
   }
 }

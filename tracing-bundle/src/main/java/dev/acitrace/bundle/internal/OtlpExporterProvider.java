@@ -18,18 +18,17 @@ import java.util.ServiceLoader;
  * {@link GrpcJavaSenderProvider}; with {@code http/protobuf} ({@code http://localhost:4318}) over the JDK
  * HTTP client.
  */
-public final class OtlpExporterProvider extends ProviderBase implements ExporterProvider {
+public final class OtlpExporterProvider extends ProviderBase<SpanExporter> implements ExporterProvider {
 
   /** The provider's name, the same as OpenTelemetry's. */
   public static final String NAME = "otlp";
 
   /** For {@link java.util.ServiceLoader}. */
   public OtlpExporterProvider() {
-    super(NAME, 10);
+    super(NAME, 10, OtlpExporterProvider::createExporter);
   }
 
-  @Override
-  public SpanExporter create(TracingConfig config) {
+  private static SpanExporter createExporter(TracingConfig config) {
     ConfigProperties properties = OtelConfig.asConfigProperties(config);
     try {
       return openTelemetryProvider().createExporter(properties);

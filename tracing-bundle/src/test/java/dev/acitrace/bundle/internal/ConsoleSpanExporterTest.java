@@ -277,9 +277,11 @@ class ConsoleSpanExporterTest {
   @Test
   void provider_readsTheVerboseSetting() {
     var provider = new ConsoleExporterProvider();
-    assertThat(provider.create(dev.acitrace.api.TracingConfig.of(java.util.Map.of()), out))
+    assertThat(provider.create(dev.acitrace.api.TracingConfig.of(java.util.Map.of())))
         .hasToString("ConsoleSpanExporter{maxTraces=1024}");
-    assertThat(provider.create(dev.acitrace.api.TracingConfig.of(
+    assertThat(ConsoleExporterProvider.create(dev.acitrace.api.TracingConfig.of(java.util.Map.of()), out))
+        .hasToString("ConsoleSpanExporter{maxTraces=1024}");
+    assertThat(ConsoleExporterProvider.create(dev.acitrace.api.TracingConfig.of(
         java.util.Map.of("acitrace.console.verbose", "true")), out))
         .hasToString("ConsoleSpanExporter{maxTraces=1024, verbose}");
   }
