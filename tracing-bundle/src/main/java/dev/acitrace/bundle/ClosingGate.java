@@ -1,7 +1,7 @@
 package dev.acitrace.bundle;
 
 import io.opentelemetry.context.Context;
-import io.opentelemetry.sdk.common.CompletableResultCode;
+import dev.acitrace.bundle.internal.SdkLifecycle;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
@@ -12,13 +12,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * counted here, instead of entering a queue nobody drains any more (the SDK still hands spans that were
  * started before shutdown to its processors when they end).
  */
-final class ClosingGate implements SpanProcessor {
+final class ClosingGate extends SdkLifecycle implements SpanProcessor {
 
   private final SpanProcessor delegate;
   private final AtomicLong dropped = new AtomicLong();
   private volatile boolean closed;
 
   ClosingGate(SpanProcessor delegate) {
+    super(delegate, delegate::forceFlush, delegate::shutdown);
     this.delegate = delegate;
   }
 
@@ -55,20 +56,5 @@ final class ClosingGate implements SpanProcessor {
   @Override
   public boolean isEndRequired() {
     return true;
-  }
-
-  @Override
-  public CompletableResultCode shutdown() {
-    return delegate.shutdown();
-  }
-
-  @Override
-  public CompletableResultCode forceFlush() {
-    return delegate.forceFlush();
-  }
-
-  @Override
-  public String toString() {
-    return "ClosingGate{" + delegate + "}";
   }
 }

@@ -1,5 +1,6 @@
 package dev.acitrace.bundle;
 
+import dev.acitrace.bundle.internal.SdkLifecycle;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -18,7 +19,7 @@ import java.util.logging.Logger;
  * {@link #LOG_INTERVAL_NANOS}: a collector that is down must be visible without flooding the log.
  * Runs on the batch processor's worker thread, never on a traced call's.
  */
-final class CountingSpanExporter implements SpanExporter {
+final class CountingSpanExporter extends SdkLifecycle implements SpanExporter {
 
   private static final Logger logger = Logger.getLogger(Tracing.class.getName());
   static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
@@ -37,6 +38,7 @@ final class CountingSpanExporter implements SpanExporter {
   private long loggedLost; // guarded by logLock
 
   CountingSpanExporter(SpanExporter delegate, LongSupplier dropped) {
+    super(delegate, delegate::flush, delegate::shutdown);
     this.delegate = delegate;
     this.dropped = dropped;
   }
@@ -147,20 +149,5 @@ final class CountingSpanExporter implements SpanExporter {
       shown = shown.getCause();
     }
     return shown.getClass().getSimpleName() + ": " + shown.getMessage();
-  }
-
-  @Override
-  public CompletableResultCode flush() {
-    return delegate.flush();
-  }
-
-  @Override
-  public CompletableResultCode shutdown() {
-    return delegate.shutdown();
-  }
-
-  @Override
-  public String toString() {
-    return "CountingSpanExporter{" + delegate + "}";
   }
 }

@@ -1,7 +1,7 @@
 package dev.acitrace.bundle;
 
 import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.sdk.common.CompletableResultCode;
+import dev.acitrace.bundle.internal.SdkLifecycle;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
@@ -17,7 +17,7 @@ import io.opentelemetry.sdk.metrics.export.MetricReader;
  * reports its queue size, and this is the public way to reach those numbers. Being private, it never
  * mixes with the application's metrics or exports anything.
  */
-final class SpanProcessorMeter implements MetricReader {
+final class SpanProcessorMeter extends SdkLifecycle implements MetricReader {
 
   private static final String PROCESSED = "otel.sdk.processor.span.processed";
   private static final String QUEUE_SIZE = "otel.sdk.processor.span.queue.size";
@@ -67,16 +67,6 @@ final class SpanProcessorMeter implements MetricReader {
   @Override
   public AggregationTemporality getAggregationTemporality(InstrumentType instrumentType) {
     return AggregationTemporality.CUMULATIVE;
-  }
-
-  @Override
-  public CompletableResultCode forceFlush() {
-    return CompletableResultCode.ofSuccess();
-  }
-
-  @Override
-  public CompletableResultCode shutdown() {
-    return CompletableResultCode.ofSuccess();
   }
 
   void closeMeterProvider() {

@@ -31,7 +31,7 @@ import java.util.TreeMap;
  * start. Caller-influenced text (attribute values) is printed with control characters escaped and cut at
  * {@value #MAX_VALUE} characters.
  */
-public final class ConsoleMetricExporter implements MetricExporter {
+public final class ConsoleMetricExporter extends SdkLifecycle implements MetricExporter {
 
   static final int MAX_VALUE = 60;
   private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
@@ -192,20 +192,5 @@ public final class ConsoleMetricExporter implements MetricExporter {
       }
     }
     return text.toString();
-  }
-
-  @Override
-  public CompletableResultCode flush() {
-    return CompletableResultCode.ofSuccess();
-  }
-
-  @Override
-  public CompletableResultCode shutdown() {
-    return CompletableResultCode.ofSuccess();
-  }
-
-  @Override
-  public String toString() {
-    return "ConsoleMetricExporter";
   }
 }
