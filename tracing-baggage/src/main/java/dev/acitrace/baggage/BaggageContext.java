@@ -10,18 +10,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Baggage helpers on OpenTelemetry's {@link Context}, for the {@linkplain BaggageKeys standard keys} and
- * for any other key. Contexts are immutable: every {@code with...} method returns a new context and leaves
+ * Baggage helpers on OpenTelemetry's {@link Context}, for the {@linkplain BaggageKeys standard keys} (one
+ * {@link Key} constant each, e.g. {@link #REQUEST_ID}, plus {@link #withImageInfo} for the image name and
+ * tag together) and for any other key. Contexts are immutable: every {@code with...} method returns a new context and leaves
  * its argument untouched.
  *
  * <p>Every method comes in two forms:
  *
  * <ul>
- *   <li>with an explicit {@code Context} first argument ({@code withRequestId(ctx, id)},
- *       {@code requestId(ctx)});
- *   <li>without it, working on {@link Context#current()} ({@code withRequestId(id)}, {@code requestId()}).
- *       The setters return the new context; make it current to use it:
- *       {@code try (Scope s = BaggageContext.withRequestId(id).makeCurrent()) { ... }}.
+ *   <li>with an explicit {@code Context} first argument ({@code REQUEST_ID.with(ctx, id)},
+ *       {@code REQUEST_ID.get(ctx)}, {@code with(ctx, key, value)});
+ *   <li>without it, working on {@link Context#current()} ({@code REQUEST_ID.with(id)},
+ *       {@code REQUEST_ID.get()}). The setters return the new context; make it current to use it:
+ *       {@code try (Scope s = BaggageContext.REQUEST_ID.with(id).makeCurrent()) { ... }}.
  * </ul>
  *
  * <p>Input rules, checked before anything is set: a key must be a W3C baggage key (an RFC 7230 token:
@@ -120,84 +121,73 @@ public final class BaggageContext {
 
   // ---- standard keys -----------------------------------------------------------------------------------
 
-  /** {@code context} with the {@linkplain BaggageKeys#REQUEST_ID request id}. */
-  public static Context withRequestId(Context context, String requestId) {
-    return with(context, BaggageKeys.REQUEST_ID, requestId);
-  }
+  /** The {@linkplain BaggageKeys#REQUEST_ID request id}. */
+  public static final Key REQUEST_ID = new Key(BaggageKeys.REQUEST_ID);
 
-  /** The current context with the request id. */
-  public static Context withRequestId(String requestId) {
-    return withRequestId(Context.current(), requestId);
-  }
+  /** The {@linkplain BaggageKeys#USER_ID user id}. */
+  public static final Key USER_ID = new Key(BaggageKeys.USER_ID);
 
-  /** The request id in {@code context}, or {@code null}. */
-  public static String requestId(Context context) {
-    return get(context, BaggageKeys.REQUEST_ID);
-  }
+  /** The {@linkplain BaggageKeys#SESSION_ID session id}. */
+  public static final Key SESSION_ID = new Key(BaggageKeys.SESSION_ID);
 
-  /** The request id in the current context, or {@code null}. */
-  public static String requestId() {
-    return requestId(Context.current());
-  }
+  /** The {@linkplain BaggageKeys#OPERATION operation}. */
+  public static final Key OPERATION = new Key(BaggageKeys.OPERATION);
 
-  /** {@code context} with the {@linkplain BaggageKeys#USER_ID user id}. */
-  public static Context withUserId(Context context, String userId) {
-    return with(context, BaggageKeys.USER_ID, userId);
-  }
+  /** The {@linkplain BaggageKeys#SNAPSHOT_KEY snapshot key}. */
+  public static final Key SNAPSHOT_KEY = new Key(BaggageKeys.SNAPSHOT_KEY);
 
-  /** The current context with the user id. */
-  public static Context withUserId(String userId) {
-    return withUserId(Context.current(), userId);
-  }
+  /** The {@linkplain BaggageKeys#CONTAINER_ID container id}. */
+  public static final Key CONTAINER_ID = new Key(BaggageKeys.CONTAINER_ID);
 
-  /** The user id in {@code context}, or {@code null}. */
-  public static String userId(Context context) {
-    return get(context, BaggageKeys.USER_ID);
-  }
+  /** The {@linkplain BaggageKeys#NAMESPACE namespace}. */
+  public static final Key NAMESPACE = new Key(BaggageKeys.NAMESPACE);
 
-  /** The user id in the current context, or {@code null}. */
-  public static String userId() {
-    return userId(Context.current());
-  }
+  /** The {@linkplain BaggageKeys#ENVIRONMENT environment}. */
+  public static final Key ENVIRONMENT = new Key(BaggageKeys.ENVIRONMENT);
 
-  /** {@code context} with the {@linkplain BaggageKeys#SESSION_ID session id}. */
-  public static Context withSessionId(Context context, String sessionId) {
-    return with(context, BaggageKeys.SESSION_ID, sessionId);
-  }
+  /**
+   * One baggage key, with the setter and getter of {@link BaggageContext} bound to it:
+   * {@code BaggageContext.REQUEST_ID.with(ctx, id)} is {@code BaggageContext.with(ctx, "request.id", id)}.
+   * The standard keys are its constants; for any other key use {@link BaggageContext#with(Context, String,
+   * String)} and {@link BaggageContext#get(Context, String)}.
+   */
+  public static final class Key {
 
-  /** The current context with the session id. */
-  public static Context withSessionId(String sessionId) {
-    return withSessionId(Context.current(), sessionId);
-  }
+    private final String name;
 
-  /** The session id in {@code context}, or {@code null}. */
-  public static String sessionId(Context context) {
-    return get(context, BaggageKeys.SESSION_ID);
-  }
+    private Key(String name) {
+      this.name = name;
+    }
 
-  /** The session id in the current context, or {@code null}. */
-  public static String sessionId() {
-    return sessionId(Context.current());
-  }
+    /** The key as it goes on the wire, e.g. {@code request.id}. */
+    public String name() {
+      return name;
+    }
 
-  /** {@code context} with the {@linkplain BaggageKeys#OPERATION operation}. */
-  public static Context withOperation(Context context, String operation) {
-    return with(context, BaggageKeys.OPERATION, operation);
-  }
+    /** {@code context} with this key set to {@code value}; see {@link BaggageContext#with(Context, String, String)}. */
+    public Context with(Context context, String value) {
+      return BaggageContext.with(context, name, value);
+    }
 
-  /** The current context with the operation. */
-  public static Context withOperation(String operation) {
-    return withOperation(Context.current(), operation);
-  }
+    /** The current context with this key set to {@code value}. */
+    public Context with(String value) {
+      return with(Context.current(), value);
+    }
 
-  /** The operation in {@code context}, or {@code null}. */
-  public static String operation(Context context) {
-    return get(context, BaggageKeys.OPERATION);
-  }
+    /** The value of this key in {@code context}, or {@code null}. */
+    public String get(Context context) {
+      return BaggageContext.get(context, name);
+    }
 
-  /** The operation in the current context, or {@code null}. */
-  public static String operation() {
-    return operation(Context.current());
+    /** The value of this key in the current context, or {@code null}. */
+    public String get() {
+      return get(Context.current());
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
   }
 
   /**
@@ -238,86 +228,6 @@ public final class BaggageContext {
   /** The image name and tag in the current context; see {@link #imageInfo(Context)}. */
   public static ImageInfo imageInfo() {
     return imageInfo(Context.current());
-  }
-
-  /** {@code context} with the {@linkplain BaggageKeys#SNAPSHOT_KEY snapshot key}. */
-  public static Context withSnapshotKey(Context context, String snapshotKey) {
-    return with(context, BaggageKeys.SNAPSHOT_KEY, snapshotKey);
-  }
-
-  /** The current context with the snapshot key. */
-  public static Context withSnapshotKey(String snapshotKey) {
-    return withSnapshotKey(Context.current(), snapshotKey);
-  }
-
-  /** The snapshot key in {@code context}, or {@code null}. */
-  public static String snapshotKey(Context context) {
-    return get(context, BaggageKeys.SNAPSHOT_KEY);
-  }
-
-  /** The snapshot key in the current context, or {@code null}. */
-  public static String snapshotKey() {
-    return snapshotKey(Context.current());
-  }
-
-  /** {@code context} with the {@linkplain BaggageKeys#CONTAINER_ID container id}. */
-  public static Context withContainerId(Context context, String containerId) {
-    return with(context, BaggageKeys.CONTAINER_ID, containerId);
-  }
-
-  /** The current context with the container id. */
-  public static Context withContainerId(String containerId) {
-    return withContainerId(Context.current(), containerId);
-  }
-
-  /** The container id in {@code context}, or {@code null}. */
-  public static String containerId(Context context) {
-    return get(context, BaggageKeys.CONTAINER_ID);
-  }
-
-  /** The container id in the current context, or {@code null}. */
-  public static String containerId() {
-    return containerId(Context.current());
-  }
-
-  /** {@code context} with the {@linkplain BaggageKeys#NAMESPACE namespace}. */
-  public static Context withNamespace(Context context, String namespace) {
-    return with(context, BaggageKeys.NAMESPACE, namespace);
-  }
-
-  /** The current context with the namespace. */
-  public static Context withNamespace(String namespace) {
-    return withNamespace(Context.current(), namespace);
-  }
-
-  /** The namespace in {@code context}, or {@code null}. */
-  public static String namespace(Context context) {
-    return get(context, BaggageKeys.NAMESPACE);
-  }
-
-  /** The namespace in the current context, or {@code null}. */
-  public static String namespace() {
-    return namespace(Context.current());
-  }
-
-  /** {@code context} with the {@linkplain BaggageKeys#ENVIRONMENT environment}. */
-  public static Context withEnvironment(Context context, String environment) {
-    return with(context, BaggageKeys.ENVIRONMENT, environment);
-  }
-
-  /** The current context with the environment. */
-  public static Context withEnvironment(String environment) {
-    return withEnvironment(Context.current(), environment);
-  }
-
-  /** The environment in {@code context}, or {@code null}. */
-  public static String environment(Context context) {
-    return get(context, BaggageKeys.ENVIRONMENT);
-  }
-
-  /** The environment in the current context, or {@code null}. */
-  public static String environment() {
-    return environment(Context.current());
   }
 
   // ---- input rules -------------------------------------------------------------------------------------

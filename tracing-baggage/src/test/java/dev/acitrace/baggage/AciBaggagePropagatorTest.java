@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class AciBaggagePropagatorTest {
 
   private static final Context WITH_BAGGAGE =
-      BaggageContext.withImageInfo(BaggageContext.withRequestId(Context.root(), "r-1"), "app", "1.0");
+      BaggageContext.withImageInfo(BaggageContext.REQUEST_ID.with(Context.root(), "r-1"), "app", "1.0");
 
   @Test
   void create_defaultConfig_usesTheW3cCodec() {
@@ -79,7 +79,7 @@ class AciBaggagePropagatorTest {
 
       Context extracted = propagator.extract(Context.root(), carrier, Carrier.GETTER);
 
-      assertThat(BaggageContext.requestId(extracted)).isEqualTo("r-1");
+      assertThat(BaggageContext.REQUEST_ID.get(extracted)).isEqualTo("r-1");
       assertThat(BaggageContext.imageInfo(extracted)).isEqualTo(new ImageInfo("app", "1.0"));
     }
   }
@@ -146,6 +146,6 @@ class AciBaggagePropagatorTest {
 
     assertThat(carrier.headers).containsKeys("traceparent", "baggage-request.id");
     assertThat(Span.fromContext(extracted).getSpanContext().getTraceId()).isEqualTo(spanContext.getTraceId());
-    assertThat(BaggageContext.requestId(extracted)).isEqualTo("r-1");
+    assertThat(BaggageContext.REQUEST_ID.get(extracted)).isEqualTo("r-1");
   }
 }

@@ -21,34 +21,54 @@ class BaggageContextTest {
   @Test
   void standardKeys_setAndReadBack() {
     Context context = Context.root();
-    context = BaggageContext.withRequestId(context, "req-1");
-    context = BaggageContext.withUserId(context, "alice");
-    context = BaggageContext.withSessionId(context, "s-9");
-    context = BaggageContext.withOperation(context, "pull");
+    context = BaggageContext.REQUEST_ID.with(context, "req-1");
+    context = BaggageContext.USER_ID.with(context, "alice");
+    context = BaggageContext.SESSION_ID.with(context, "s-9");
+    context = BaggageContext.OPERATION.with(context, "pull");
     context = BaggageContext.withImageInfo(context, "registry.example.com/app", "1.2");
-    context = BaggageContext.withSnapshotKey(context, "default/5/k1");
-    context = BaggageContext.withContainerId(context, "c0ffee");
-    context = BaggageContext.withNamespace(context, "default");
-    context = BaggageContext.withEnvironment(context, "production");
+    context = BaggageContext.SNAPSHOT_KEY.with(context, "default/5/k1");
+    context = BaggageContext.CONTAINER_ID.with(context, "c0ffee");
+    context = BaggageContext.NAMESPACE.with(context, "default");
+    context = BaggageContext.ENVIRONMENT.with(context, "production");
 
-    assertThat(BaggageContext.requestId(context)).isEqualTo("req-1");
-    assertThat(BaggageContext.userId(context)).isEqualTo("alice");
-    assertThat(BaggageContext.sessionId(context)).isEqualTo("s-9");
-    assertThat(BaggageContext.operation(context)).isEqualTo("pull");
+    assertThat(BaggageContext.REQUEST_ID.get(context)).isEqualTo("req-1");
+    assertThat(BaggageContext.USER_ID.get(context)).isEqualTo("alice");
+    assertThat(BaggageContext.SESSION_ID.get(context)).isEqualTo("s-9");
+    assertThat(BaggageContext.OPERATION.get(context)).isEqualTo("pull");
     assertThat(BaggageContext.imageInfo(context)).isEqualTo(new ImageInfo("registry.example.com/app", "1.2"));
-    assertThat(BaggageContext.snapshotKey(context)).isEqualTo("default/5/k1");
-    assertThat(BaggageContext.containerId(context)).isEqualTo("c0ffee");
-    assertThat(BaggageContext.namespace(context)).isEqualTo("default");
-    assertThat(BaggageContext.environment(context)).isEqualTo("production");
+    assertThat(BaggageContext.SNAPSHOT_KEY.get(context)).isEqualTo("default/5/k1");
+    assertThat(BaggageContext.CONTAINER_ID.get(context)).isEqualTo("c0ffee");
+    assertThat(BaggageContext.NAMESPACE.get(context)).isEqualTo("default");
+    assertThat(BaggageContext.ENVIRONMENT.get(context)).isEqualTo("production");
     assertThat(Baggage.fromContext(context).getEntryValue(BaggageKeys.IMAGE_TAG)).isEqualTo("1.2");
     assertThat(BaggageContext.all(context)).hasSize(10);
+  }
+
+  @Test
+  void keyConstants_writeAndReadTheirStandardKey() {
+    Map<BaggageContext.Key, String> names = new LinkedHashMap<>();
+    names.put(BaggageContext.REQUEST_ID, BaggageKeys.REQUEST_ID);
+    names.put(BaggageContext.USER_ID, BaggageKeys.USER_ID);
+    names.put(BaggageContext.SESSION_ID, BaggageKeys.SESSION_ID);
+    names.put(BaggageContext.OPERATION, BaggageKeys.OPERATION);
+    names.put(BaggageContext.SNAPSHOT_KEY, BaggageKeys.SNAPSHOT_KEY);
+    names.put(BaggageContext.CONTAINER_ID, BaggageKeys.CONTAINER_ID);
+    names.put(BaggageContext.NAMESPACE, BaggageKeys.NAMESPACE);
+    names.put(BaggageContext.ENVIRONMENT, BaggageKeys.ENVIRONMENT);
+    names.forEach((key, name) -> {
+      assertThat(key.name()).isEqualTo(name);
+      assertThat(key).hasToString(name);
+      Context context = key.with(Context.root(), "v-" + name);
+      assertThat(BaggageContext.all(context)).containsExactly(Map.entry(name, "v-" + name));
+      assertThat(key.get(BaggageContext.with(Context.root(), name, "x"))).isEqualTo("x");
+    });
   }
 
   @Test
   void getters_absentKey_returnNull() {
     Context context = Context.root();
 
-    assertThat(BaggageContext.requestId(context)).isNull();
+    assertThat(BaggageContext.REQUEST_ID.get(context)).isNull();
     assertThat(BaggageContext.imageInfo(context)).isNull();
     assertThat(BaggageContext.get(context, "anything")).isNull();
     assertThat(BaggageContext.all(context)).isEmpty();
@@ -63,13 +83,13 @@ class BaggageContextTest {
 
   @Test
   void setters_returnNewContext_andLeaveTheArgumentUnchanged() {
-    Context before = BaggageContext.withUserId(Context.root(), "alice");
+    Context before = BaggageContext.USER_ID.with(Context.root(), "alice");
 
-    Context after = BaggageContext.withUserId(before, "bob");
+    Context after = BaggageContext.USER_ID.with(before, "bob");
 
     assertThat(after).isNotSameAs(before);
-    assertThat(BaggageContext.userId(before)).isEqualTo("alice");
-    assertThat(BaggageContext.userId(after)).isEqualTo("bob");
+    assertThat(BaggageContext.USER_ID.get(before)).isEqualTo("alice");
+    assertThat(BaggageContext.USER_ID.get(after)).isEqualTo("bob");
   }
 
   @Test
@@ -77,10 +97,10 @@ class BaggageContextTest {
     Context context = Context.root().with(
         Baggage.builder().put("other", "x", BaggageEntryMetadata.create("p=1")).build());
 
-    context = BaggageContext.withRequestId(context, "r");
+    context = BaggageContext.REQUEST_ID.with(context, "r");
 
     assertThat(Baggage.fromContext(context).getEntry("other").getMetadata().getValue()).isEqualTo("p=1");
-    assertThat(BaggageContext.requestId(context)).isEqualTo("r");
+    assertThat(BaggageContext.REQUEST_ID.get(context)).isEqualTo("r");
   }
 
   @Test
@@ -107,13 +127,13 @@ class BaggageContextTest {
 
   @Test
   void with_nulls_failNamingTheKey() {
-    assertThatThrownBy(() -> BaggageContext.withRequestId(Context.root(), null))
+    assertThatThrownBy(() -> BaggageContext.REQUEST_ID.with(Context.root(), null))
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("request.id");
     assertThatThrownBy(() -> BaggageContext.with(Context.root(), null, "v"))
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("key");
-    assertThatThrownBy(() -> BaggageContext.withRequestId((Context) null, "r"))
+    assertThatThrownBy(() -> BaggageContext.REQUEST_ID.with((Context) null, "r"))
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("context");
     assertThatThrownBy(() -> BaggageContext.withImageInfo(Context.root(), "app", null))
@@ -130,7 +150,7 @@ class BaggageContextTest {
         .hasMessageContaining("'k'")
         .hasMessageContaining("8193");
     // 1000 'é' is only 1000 chars but 6000 bytes encoded; 1400 of them is 8400
-    assertThatThrownBy(() -> BaggageContext.withUserId(Context.root(), "é".repeat(1400)))
+    assertThatThrownBy(() -> BaggageContext.USER_ID.with(Context.root(), "é".repeat(1400)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("user.id");
   }
@@ -156,7 +176,7 @@ class BaggageContextTest {
 
   @Test
   void withAll_oneBadEntry_appliesNothing() {
-    Context before = BaggageContext.withUserId(Context.root(), "alice");
+    Context before = BaggageContext.USER_ID.with(Context.root(), "alice");
     Map<String, String> entries = new LinkedHashMap<>();
     entries.put("good", "1");
     entries.put("bad key", "2");
@@ -202,26 +222,26 @@ class BaggageContextTest {
   @Test
   @SuppressWarnings("try") // the scopes are only there to make contexts current
   void currentContextVariants_workOnContextCurrent() {
-    assertThat(BaggageContext.requestId()).isNull();
-    try (Scope ignored = BaggageContext.withRequestId("r-1").makeCurrent()) {
-      assertThat(BaggageContext.requestId()).isEqualTo("r-1");
+    assertThat(BaggageContext.REQUEST_ID.get()).isNull();
+    try (Scope ignored = BaggageContext.REQUEST_ID.with("r-1").makeCurrent()) {
+      assertThat(BaggageContext.REQUEST_ID.get()).isEqualTo("r-1");
       try (Scope inner = BaggageContext.withImageInfo("app", "2").makeCurrent()) {
         assertThat(BaggageContext.imageInfo()).isEqualTo(new ImageInfo("app", "2"));
-        assertThat(BaggageContext.requestId()).isEqualTo("r-1");
+        assertThat(BaggageContext.REQUEST_ID.get()).isEqualTo("r-1");
         assertThat(BaggageContext.all()).containsOnlyKeys("request.id", "image.name", "image.tag");
       }
       try (Scope inner = BaggageContext.withAll(Map.of(BaggageKeys.NAMESPACE, "ns")).makeCurrent()) {
-        assertThat(BaggageContext.namespace()).isEqualTo("ns");
+        assertThat(BaggageContext.NAMESPACE.get()).isEqualTo("ns");
         assertThat(BaggageContext.get(BaggageKeys.NAMESPACE)).isEqualTo("ns");
       }
       try (Scope inner = BaggageContext.without(BaggageKeys.REQUEST_ID).makeCurrent()) {
-        assertThat(BaggageContext.requestId()).isNull();
+        assertThat(BaggageContext.REQUEST_ID.get()).isNull();
       }
-      try (Scope inner = BaggageContext.withUserId("u").makeCurrent()) {
-        assertThat(BaggageContext.userId()).isEqualTo("u");
+      try (Scope inner = BaggageContext.USER_ID.with("u").makeCurrent()) {
+        assertThat(BaggageContext.USER_ID.get()).isEqualTo("u");
       }
     }
-    assertThat(BaggageContext.requestId()).isNull();
+    assertThat(BaggageContext.REQUEST_ID.get()).isNull();
   }
 
   @Test

@@ -36,9 +36,9 @@ public final class ModulePathCheck {
       AciBaggagePropagator propagator =
           AciBaggagePropagator.create(TracingConfig.of(Map.of(BaggageCodecProvider.CONFIG_KEY, codec)));
       Carrier carrier = new Carrier();
-      propagator.inject(BaggageContext.withRequestId(Context.root(), "r, 1 😀"), carrier, Carrier.SETTER);
+      propagator.inject(BaggageContext.REQUEST_ID.with(Context.root(), "r, 1 😀"), carrier, Carrier.SETTER);
       Context back = propagator.extract(Context.root(), carrier, Carrier.GETTER);
-      check("r, 1 😀".equals(BaggageContext.requestId(back)), codec + " round trip via " + carrier);
+      check("r, 1 😀".equals(BaggageContext.REQUEST_ID.get(back)), codec + " round trip via " + carrier);
     }
     System.out.println("OK " + ModuleLayer.boot().modules().size() + " modules");
   }

@@ -348,7 +348,7 @@ final class HeaderFuzz {
       bytesOver.incrementAndGet();
       keep(overExamples, "members=" + members + " bytes=" + bytes);
     }
-    String requestId = BaggageContext.requestId(Context.current());
+    String requestId = BaggageContext.REQUEST_ID.get(Context.current());
     if (requestId == null || !REQUEST_ID.matcher(requestId).matches()) {
       requestIdBad.incrementAndGet();
       keep(requestIdExamples, "request.id=" + (requestId == null ? "absent" : "'" + abbreviate(requestId) + "'") + " members="

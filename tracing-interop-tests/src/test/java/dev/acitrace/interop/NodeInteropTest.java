@@ -392,9 +392,9 @@ class NodeInteropTest {
   private JavaCall javaCall(boolean stream, int count, int failCode) throws Exception {
     HopRequest request = HopRequest.newBuilder().setText("interop").setCount(count).setFailCode(failCode).build();
     Span root = openTelemetry.getTracer("interop-test").spanBuilder("java-root").setNoParent().startSpan();
-    Context context = BaggageContext.withRequestId(
+    Context context = BaggageContext.REQUEST_ID.with(
         BaggageContext.withAll(Context.root().with(root), BAGGAGE), "req-java-" + count + "-" + failCode);
-    JavaCall call = new JavaCall(root, BaggageContext.requestId(context));
+    JavaCall call = new JavaCall(root, BaggageContext.REQUEST_ID.get(context));
     try (Scope ignored = context.makeCurrent()) {
       if (stream) {
         Iterator<HopReply> replies =

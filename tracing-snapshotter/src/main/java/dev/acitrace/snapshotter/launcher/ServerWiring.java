@@ -140,7 +140,7 @@ final class ServerWiring {
   /** Returns {@code context} with the request id, image and namespace in its baggage. */
   static Context withBaggage(Context context, String requestId, String imageName, String imageTag,
       String namespace) {
-    Context withRequestId = BaggageContext.withRequestId(context, requestId);
-    return BaggageContext.withNamespace(BaggageContext.withImageInfo(withRequestId, imageName, imageTag), namespace);
+    Context withRequestId = BaggageContext.REQUEST_ID.with(context, requestId);
+    return BaggageContext.NAMESPACE.with(BaggageContext.withImageInfo(withRequestId, imageName, imageTag), namespace);
   }
 }
