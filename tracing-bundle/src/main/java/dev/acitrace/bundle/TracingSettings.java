@@ -21,7 +21,13 @@ import java.util.Map;
  *     .build());
  * }</pre>
  */
-public final class TracingSettings {
+public record TracingSettings(
+    Map<String, String> properties,
+    String environment,
+    boolean registerGlobal,
+    boolean shutdownHook,
+    Duration shutdownTimeout,
+    PrintStream consoleOutput) {
 
   /**
    * How long closing the handle waits for pending spans by default: long enough for a reachable collector
@@ -33,20 +39,31 @@ public final class TracingSettings {
 
   private static final TracingSettings DEFAULTS = builder().build();
 
-  private final Map<String, String> properties;
-  private final String environment;
-  private final boolean registerGlobal;
-  private final boolean shutdownHook;
-  private final Duration shutdownTimeout;
-  private final PrintStream consoleOutput;
-
-  private TracingSettings(Builder builder) {
-    this.properties = Collections.unmodifiableMap(new LinkedHashMap<>(builder.properties));
-    this.environment = builder.environment;
-    this.registerGlobal = builder.registerGlobal;
-    this.shutdownHook = builder.shutdownHook;
-    this.shutdownTimeout = builder.shutdownTimeout;
-    this.consoleOutput = builder.consoleOutput;
+  /**
+   * The settings; {@link #builder()} is the usual way to make them, and checks the same rules.
+   *
+   * @param properties the {@code otel.*} / {@code acitrace.*} properties that override the environment
+   *     (copied, in order)
+   * @param environment the deployment environment set in code, or {@code null} to read {@code ENVIRONMENT}
+   * @param registerGlobal whether the SDK becomes {@link io.opentelemetry.api.GlobalOpenTelemetry}
+   * @param shutdownHook whether a JVM shutdown hook closes the handle
+   * @param shutdownTimeout the bound on flushing and shutting down when the handle closes
+   * @param consoleOutput where the {@code console} exporter prints, or {@code null} for {@link System#out}
+   *     (read when tracing is initialized, so a later {@link System#setOut} does not redirect it)
+   * @throws NullPointerException naming the argument when {@code properties}, one of its keys or values,
+   *     or {@code shutdownTimeout} is null
+   * @throws IllegalArgumentException naming the argument when a property key or {@code environment} is
+   *     blank, or {@code shutdownTimeout} is not positive
+   */
+  public TracingSettings {
+    requireNonNull(properties, "properties");
+    Map<String, String> copy = new LinkedHashMap<>(properties.size() * 2);
+    properties.forEach((key, value) -> copy.put(Builder.nonBlank(key, "key"), requireNonNull(value, "value")));
+    properties = Collections.unmodifiableMap(copy);
+    if (environment != null) {
+      environment = Builder.nonBlank(environment, "environment");
+    }
+    Builder.positive(shutdownTimeout);
   }
 
   /** Nothing overridden: configuration comes from the environment alone. */
@@ -57,47 +74,6 @@ public final class TracingSettings {
   /** A builder with nothing overridden. */
   public static Builder builder() {
     return new Builder();
-  }
-
-  /** The {@code otel.*} / {@code acitrace.*} properties that override the environment. */
-  public Map<String, String> properties() {
-    return properties;
-  }
-
-  /** The deployment environment set in code, or {@code null} to read {@code ENVIRONMENT}. */
-  public String environment() {
-    return environment;
-  }
-
-  /** Whether the SDK becomes {@link io.opentelemetry.api.GlobalOpenTelemetry}. */
-  public boolean registerGlobal() {
-    return registerGlobal;
-  }
-
-  /** Whether a JVM shutdown hook closes the handle. */
-  public boolean shutdownHook() {
-    return shutdownHook;
-  }
-
-  /** The bound on flushing and shutting down when the handle closes. */
-  public Duration shutdownTimeout() {
-    return shutdownTimeout;
-  }
-
-  /**
-   * Where the {@code console} exporter prints, or {@code null} for {@link System#out} (read when
-   * tracing is initialized, so a later {@link System#setOut} does not redirect it).
-   */
-  public PrintStream consoleOutput() {
-    return consoleOutput;
-  }
-
-  @Override
-  public String toString() {
-    return "TracingSettings{properties=" + properties + ", environment=" + environment
-        + ", registerGlobal=" + registerGlobal + ", shutdownHook=" + shutdownHook
-        + ", shutdownTimeout=" + shutdownTimeout
-        + (consoleOutput == null ? "" : ", consoleOutput=" + consoleOutput) + "}";
   }
 
   /** Builds {@link TracingSettings}; every setter fails fast on a null or blank argument. */
@@ -177,11 +153,7 @@ public final class TracingSettings {
 
     /** The bound on flushing and shutting down at close; default {@link #DEFAULT_SHUTDOWN_TIMEOUT}. */
     public Builder shutdownTimeout(Duration shutdownTimeout) {
-      requireNonNull(shutdownTimeout, "shutdownTimeout");
-      if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
-        throw new IllegalArgumentException("shutdownTimeout must be positive: " + shutdownTimeout);
-      }
-      this.shutdownTimeout = shutdownTimeout;
+      this.shutdownTimeout = positive(shutdownTimeout);
       return this;
     }
 
@@ -198,7 +170,16 @@ public final class TracingSettings {
 
     /** The settings. */
     public TracingSettings build() {
-      return new TracingSettings(this);
+      return new TracingSettings(
+          properties, environment, registerGlobal, shutdownHook, shutdownTimeout, consoleOutput);
+    }
+
+    private static Duration positive(Duration shutdownTimeout) {
+      requireNonNull(shutdownTimeout, "shutdownTimeout");
+      if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
+        throw new IllegalArgumentException("shutdownTimeout must be positive: " + shutdownTimeout);
+      }
+      return shutdownTimeout;
     }
 
     private static String nonBlank(String value, String name) {

@@ -526,6 +526,29 @@ class TracingConfigurationTest {
   }
 
   @Test
+  void settings_constructor_checksWhatTheBuilderChecks_andCopiesTheProperties() {
+    java.time.Duration timeout = java.time.Duration.ofSeconds(1);
+    java.util.Map<String, String> properties = new java.util.LinkedHashMap<>();
+    properties.put("otel.service.name", "svc");
+    TracingSettings settings = new TracingSettings(properties, "prod", false, false, timeout, null);
+    properties.put("otel.traces.exporter", "console");
+    assertThat(settings.properties()).containsExactly(java.util.Map.entry("otel.service.name", "svc"));
+    assertThat(settings).isEqualTo(TracingSettings.builder().serviceName("svc").environment("prod")
+        .registerGlobal(false).shutdownHook(false).shutdownTimeout(timeout).build());
+    assertThatThrownBy(() -> new TracingSettings(java.util.Map.of(), " ", true, true, timeout, null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("environment");
+    assertThatThrownBy(() -> new TracingSettings(java.util.Map.of(" ", "v"), null, true, true, timeout, null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key");
+    assertThatThrownBy(() -> new TracingSettings(
+        java.util.Map.of(), null, true, true, java.time.Duration.ofSeconds(-1), null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shutdownTimeout");
+    assertThatThrownBy(() -> new TracingSettings(null, null, true, true, timeout, null))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("properties");
+    assertThatThrownBy(() -> new TracingSettings(java.util.Map.of(), null, true, true, null, null))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("shutdownTimeout");
+  }
+
+  @Test
   void close_isIdempotent_andKeepsTheFinalStats() {
     TracingHandle tracing = init(b -> b.exporters("console"));
     tracing.openTelemetry().getTracer("t").spanBuilder("s").startSpan().end();
