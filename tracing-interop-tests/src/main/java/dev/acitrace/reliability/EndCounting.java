@@ -1,265 +1,114 @@
 package dev.acitrace.reliability;
 
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.logs.LoggerProvider;
-import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerBuilder;
 import io.opentelemetry.api.trace.TracerProvider;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.ContextPropagators;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An {@link OpenTelemetry} decorator whose spans count their {@code end()} calls: the SDK ignores a second
- * {@code end()} silently, so a span processor alone cannot see one. Everything else is delegated: the
- * span forwards the methods {@link Span} leaves abstract (and {@code addLink}, whose default drops the
- * link); its convenience overloads reach them through {@link Span}'s defaults.
+ * {@code end()} silently, so a span processor alone cannot see one.
+ *
+ * <p>One proxy handler decorates all six interfaces on the way from {@link OpenTelemetry} to {@link Span},
+ * rather than a hand-written forwarding method for each of their methods: a method the delegate implements
+ * is forwarded to it; an interface default the delegate does not override runs on the proxy, as it would on
+ * a hand-written wrapper, so {@code makeCurrent()} and {@code storeInContext} put the counting span, not the
+ * SDK's, into the context. What the delegate returns is decorated in turn; a fluent {@code return this}
+ * returns the proxy.
  */
 final class EndCounting {
+  private static final Set<Class<?>> DECORATED =
+      Set.of(TracerProvider.class, TracerBuilder.class, Tracer.class, SpanBuilder.class);
+
   final AtomicLong spans = new AtomicLong();
   final AtomicLong ends = new AtomicLong();
   final AtomicLong secondEnds = new AtomicLong();
   final List<String> examples = new CopyOnWriteArrayList<>();
 
   OpenTelemetry wrap(OpenTelemetry delegate) {
-    TracerProvider tracers = new TracerProvider() {
-      @Override
-      public Tracer get(String name) {
-        return tracer(delegate.getTracerProvider().get(name));
-      }
+    return decorate(OpenTelemetry.class, delegate, null);
+  }
 
-      @Override
-      public Tracer get(String name, String version) {
-        return tracer(delegate.getTracerProvider().get(name, version));
-      }
-
-      @Override
-      public TracerBuilder tracerBuilder(String name) {
-        TracerBuilder builder = delegate.getTracerProvider().tracerBuilder(name);
-        return new TracerBuilder() {
-          @Override
-          public TracerBuilder setSchemaUrl(String schemaUrl) {
-            builder.setSchemaUrl(schemaUrl);
-            return this;
-          }
-
-          @Override
-          public TracerBuilder setInstrumentationVersion(String version) {
-            builder.setInstrumentationVersion(version);
-            return this;
-          }
-
-          @Override
-          public Tracer build() {
-            return tracer(builder.build());
-          }
+  /** {@code delegate} behind a proxy of {@code type}; {@code spanName} is set on span builders and spans. */
+  private <T> T decorate(Class<T> type, T delegate, String spanName) {
+    AtomicBoolean ended = new AtomicBoolean();
+    InvocationHandler handler = (proxy, method, args) -> {
+      if (method.getDeclaringClass() == Object.class) {
+        return switch (method.getName()) {
+          case "equals" -> proxy == args[0];
+          case "hashCode" -> System.identityHashCode(proxy);
+          default -> "EndCounting(" + delegate + ")";
         };
       }
+      if (method.isDefault() && !overridden(delegate, method)) {
+        return InvocationHandler.invokeDefault(proxy, method, args);
+      }
+      if (type == Span.class && method.getName().equals("end")) {
+        counted(spanName, ended);
+      }
+      Object result;
+      try {
+        result = method.invoke(delegate, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+      if (result == delegate) {
+        return proxy;
+      }
+      if (type == SpanBuilder.class && method.getName().equals("startSpan")) {
+        spans.incrementAndGet();
+        return decorate(Span.class, (Span) result, spanName);
+      }
+      if (result != null && DECORATED.contains(method.getReturnType())) {
+        String name = method.getName().equals("spanBuilder") ? (String) args[0] : null;
+        @SuppressWarnings("unchecked")
+        Class<Object> returned = (Class<Object>) method.getReturnType();
+        return decorate(returned, result, name);
+      }
+      return result;
     };
-    return new OpenTelemetry() {
-      @Override
-      public TracerProvider getTracerProvider() {
-        return tracers;
-      }
-
-      @Override
-      public MeterProvider getMeterProvider() {
-        return delegate.getMeterProvider();
-      }
-
-      @Override
-      public LoggerProvider getLogsBridge() {
-        return delegate.getLogsBridge();
-      }
-
-      @Override
-      public ContextPropagators getPropagators() {
-        return delegate.getPropagators();
-      }
-    };
+    return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
   }
 
-  private Tracer tracer(Tracer delegate) {
-    return name -> new Builder(delegate.spanBuilder(name), name);
-  }
-
-  private final class Builder implements SpanBuilder {
-    private final SpanBuilder delegate;
-    private final String name;
-
-    Builder(SpanBuilder delegate, String name) {
-      this.delegate = delegate;
-      this.name = name;
-    }
-
-    @Override
-    public SpanBuilder setParent(Context context) {
-      delegate.setParent(context);
-      return this;
-    }
-
-    @Override
-    public SpanBuilder setNoParent() {
-      delegate.setNoParent();
-      return this;
-    }
-
-    @Override
-    public SpanBuilder addLink(SpanContext spanContext) {
-      delegate.addLink(spanContext);
-      return this;
-    }
-
-    @Override
-    public SpanBuilder addLink(SpanContext spanContext, Attributes attributes) {
-      delegate.addLink(spanContext, attributes);
-      return this;
-    }
-
-    @Override
-    public SpanBuilder setAttribute(String key, String value) {
-      delegate.setAttribute(key, value);
-      return this;
-    }
-
-    @Override
-    public SpanBuilder setAttribute(String key, long value) {
-      delegate.setAttribute(key, value);
-      return this;
-    }
-
-    @Override
-    public SpanBuilder setAttribute(String key, double value) {
-      delegate.setAttribute(key, value);
-      return this;
-    }
-
-    @Override
-    public SpanBuilder setAttribute(String key, boolean value) {
-      delegate.setAttribute(key, value);
-      return this;
-    }
-
-    @Override
-    public <T> SpanBuilder setAttribute(AttributeKey<T> key, T value) {
-      delegate.setAttribute(key, value);
-      return this;
-    }
-
-    @Override
-    public SpanBuilder setSpanKind(SpanKind spanKind) {
-      delegate.setSpanKind(spanKind);
-      return this;
-    }
-
-    @Override
-    public SpanBuilder setStartTimestamp(long startTimestamp, TimeUnit unit) {
-      delegate.setStartTimestamp(startTimestamp, unit);
-      return this;
-    }
-
-    @Override
-    public Span startSpan() {
-      spans.incrementAndGet();
-      return new CountingSpan(delegate.startSpan(), name);
+  private static boolean overridden(Object delegate, Method method) {
+    try {
+      return !delegate.getClass().getMethod(method.getName(), method.getParameterTypes())
+          .getDeclaringClass().isInterface();
+    } catch (NoSuchMethodException e) {
+      return false;
     }
   }
 
-  private final class CountingSpan implements Span {
-    private final Span delegate;
-    private final String name;
-    private final AtomicBoolean ended = new AtomicBoolean();
-
-    CountingSpan(Span delegate, String name) {
-      this.delegate = delegate;
-      this.name = name;
-    }
-
-    private void counted() {
-      ends.incrementAndGet();
-      if (!ended.compareAndSet(false, true)) {
-        secondEnds.incrementAndGet();
-        if (examples.size() < 5) {
-          StackTraceElement[] stack = new Throwable().getStackTrace();
-          examples.add(name + " ended again at " + (stack.length > 3 ? stack[3] : "?"));
-        }
+  private void counted(String spanName, AtomicBoolean ended) {
+    ends.incrementAndGet();
+    if (!ended.compareAndSet(false, true)) {
+      secondEnds.incrementAndGet();
+      if (examples.size() < 5) {
+        examples.add(spanName + " ended again at " + caller());
       }
     }
+  }
 
-    @Override
-    public void end() {
-      counted();
-      delegate.end();
+  /** The first frame past this class, the proxy and {@link Span}'s defaults: the code that called it. */
+  private static String caller() {
+    for (StackTraceElement frame : new Throwable().getStackTrace()) {
+      String type = frame.getClassName();
+      if (!type.equals(EndCounting.class.getName()) && !type.contains("$Proxy") && !type.equals(Span.class.getName())
+          && !type.startsWith("java.lang.reflect.") && !type.startsWith("jdk.internal.")) {
+        return frame.toString();
+      }
     }
-
-    @Override
-    public void end(long timestamp, TimeUnit unit) {
-      counted();
-      delegate.end(timestamp, unit);
-    }
-
-    @Override
-    public <T> Span setAttribute(AttributeKey<T> key, T value) {
-      delegate.setAttribute(key, value);
-      return this;
-    }
-
-    @Override
-    public Span addEvent(String name, Attributes attributes) {
-      delegate.addEvent(name, attributes);
-      return this;
-    }
-
-    @Override
-    public Span addEvent(String name, Attributes attributes, long timestamp, TimeUnit unit) {
-      delegate.addEvent(name, attributes, timestamp, unit);
-      return this;
-    }
-
-    @Override
-    public Span setStatus(StatusCode statusCode, String description) {
-      delegate.setStatus(statusCode, description);
-      return this;
-    }
-
-    @Override
-    public Span recordException(Throwable exception, Attributes additionalAttributes) {
-      delegate.recordException(exception, additionalAttributes);
-      return this;
-    }
-
-    @Override
-    public Span addLink(SpanContext spanContext, Attributes attributes) {
-      delegate.addLink(spanContext, attributes);
-      return this;
-    }
-
-    @Override
-    public Span updateName(String name) {
-      delegate.updateName(name);
-      return this;
-    }
-
-    @Override
-    public SpanContext getSpanContext() {
-      return delegate.getSpanContext();
-    }
-
-    @Override
-    public boolean isRecording() {
-      return delegate.isRecording();
-    }
+    return "?";
   }
 }

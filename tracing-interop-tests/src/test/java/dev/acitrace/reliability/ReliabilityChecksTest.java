@@ -35,7 +35,24 @@ class ReliabilityChecksTest {
     assertThat(counting.spans.get()).isEqualTo(1);
     assertThat(counting.ends.get()).isEqualTo(2);
     assertThat(counting.secondEnds.get()).isEqualTo(1);
-    assertThat(counting.examples).singleElement().asString().startsWith("twice ended again");
+    assertThat(counting.examples).singleElement().asString()
+        .startsWith("twice ended again at " + ReliabilityChecksTest.class.getName() + ".endCounting_secondEnd_");
+  }
+
+  @Test
+  void endCounting_endThroughTheInterfaceDefault_isCountedOnce() {
+    EndCounting counting = new EndCounting();
+    OpenTelemetry openTelemetry = counting.wrap(OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder()
+            .addSpanProcessor(SimpleSpanProcessor.create(InMemorySpanExporter.create())).build()).build());
+    Span span = openTelemetry.getTracerProvider().tracerBuilder("test").setInstrumentationVersion("1").build()
+        .spanBuilder("instant").setAttribute("k", "v").startSpan().setAttribute("a", 1L);
+
+    span.end(java.time.Instant.now());
+
+    assertThat(counting.spans.get()).isEqualTo(1);
+    assertThat(counting.ends.get()).isEqualTo(1);
+    assertThat(counting.secondEnds.get()).isZero();
   }
 
   @Test
