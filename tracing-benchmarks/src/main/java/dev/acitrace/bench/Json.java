@@ -60,13 +60,7 @@ final class Json {
 
   private Map<String, Object> object() {
     Map<String, Object> map = new LinkedHashMap<>();
-    pos++;
-    skipSpace();
-    if (peek() == '}') {
-      pos++;
-      return map;
-    }
-    while (true) {
+    elements('}', () -> {
       skipSpace();
       if (peek() != '"') {
         throw error("expected a member name");
@@ -75,33 +69,32 @@ final class Json {
       skipSpace();
       expect(':');
       map.put(key, value());
-      skipSpace();
-      if (peek() == ',') {
-        pos++;
-      } else {
-        expect('}');
-        return map;
-      }
-    }
+    });
+    return map;
   }
 
   private List<Object> array() {
     List<Object> list = new ArrayList<>();
+    elements(']', () -> list.add(value()));
+    return list;
+  }
+
+  /** From an object's or array's opening bracket through {@code close}: reads each comma-separated element. */
+  private void elements(char close, Runnable element) {
     pos++;
     skipSpace();
-    if (peek() == ']') {
+    if (peek() == close) {
       pos++;
-      return list;
+      return;
     }
     while (true) {
-      list.add(value());
+      element.run();
       skipSpace();
-      if (peek() == ',') {
-        pos++;
-      } else {
-        expect(']');
-        return list;
+      if (peek() != ',') {
+        expect(close);
+        return;
       }
+      pos++;
     }
   }
 
