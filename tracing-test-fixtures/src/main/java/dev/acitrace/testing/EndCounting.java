@@ -42,6 +42,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class EndCounting {
   private static final Set<Class<?>> DECORATED =
       Set.of(TracerProvider.class, TracerBuilder.class, Tracer.class, SpanBuilder.class);
+  private static final ClassValue<Map<Method, Boolean>> OVERRIDES = new ClassValue<>() {
+    @Override
+    protected Map<Method, Boolean> computeValue(Class<?> type) {
+      return new ConcurrentHashMap<>();
+    }
+  };
 
   private final Map<String, AtomicInteger> started = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> ended = new ConcurrentHashMap<>();
@@ -194,13 +200,15 @@ public final class EndCounting {
     return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
   }
 
+  /** Whether the delegate's class overrides an interface default (looked up once per class and method). */
   private static boolean overridden(Object delegate, Method method) {
-    try {
-      return !delegate.getClass().getMethod(method.getName(), method.getParameterTypes())
-          .getDeclaringClass().isInterface();
-    } catch (NoSuchMethodException e) {
-      return false;
-    }
+    return OVERRIDES.get(delegate.getClass()).computeIfAbsent(method, m -> {
+      try {
+        return !delegate.getClass().getMethod(m.getName(), m.getParameterTypes()).getDeclaringClass().isInterface();
+      } catch (NoSuchMethodException e) {
+        return false;
+      }
+    });
   }
 
   private void counted(String spanName, String spanId, AtomicBoolean endedOnce) {
