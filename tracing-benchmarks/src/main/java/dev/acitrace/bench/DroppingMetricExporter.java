@@ -1,6 +1,5 @@
 package dev.acitrace.bench;
 
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
@@ -13,7 +12,7 @@ import java.util.TreeSet;
  * Accepts every export and drops it, so a metrics-on benchmark measures recording (aggregation on the call
  * path), not an exporter. Keeps the names it saw, so a test can prove the variant recorded RPC metrics.
  */
-final class DroppingMetricExporter implements MetricExporter {
+final class DroppingMetricExporter extends DroppingExporter<MetricData> implements MetricExporter {
 
   private final Set<String> names = new TreeSet<>();
 
@@ -23,19 +22,8 @@ final class DroppingMetricExporter implements MetricExporter {
   }
 
   @Override
-  public synchronized CompletableResultCode export(Collection<MetricData> metrics) {
+  synchronized void noted(Collection<MetricData> metrics) {
     metrics.forEach(metric -> names.add(metric.getName()));
-    return CompletableResultCode.ofSuccess();
-  }
-
-  @Override
-  public CompletableResultCode flush() {
-    return CompletableResultCode.ofSuccess();
-  }
-
-  @Override
-  public CompletableResultCode shutdown() {
-    return CompletableResultCode.ofSuccess();
   }
 
   /** The names of the metrics exported so far. */

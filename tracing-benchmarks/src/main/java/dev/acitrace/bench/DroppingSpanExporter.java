@@ -1,6 +1,5 @@
 package dev.acitrace.bench;
 
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Collection;
@@ -10,24 +9,13 @@ import java.util.concurrent.atomic.LongAdder;
  * Accepts every batch and drops it, so the benchmark measures span creation and the batch processor's
  * hand-off, not an exporter. Counts what it dropped, so a test can prove spans did reach it.
  */
-final class DroppingSpanExporter implements SpanExporter {
+final class DroppingSpanExporter extends DroppingExporter<SpanData> implements SpanExporter {
 
   private final LongAdder exported = new LongAdder();
 
   @Override
-  public CompletableResultCode export(Collection<SpanData> spans) {
+  void noted(Collection<SpanData> spans) {
     exported.add(spans.size());
-    return CompletableResultCode.ofSuccess();
-  }
-
-  @Override
-  public CompletableResultCode flush() {
-    return CompletableResultCode.ofSuccess();
-  }
-
-  @Override
-  public CompletableResultCode shutdown() {
-    return CompletableResultCode.ofSuccess();
   }
 
   /** Spans exported (and dropped) so far. */

@@ -1,5 +1,6 @@
 package dev.acitrace.bench;
 
+import com.google.gson.Gson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +77,8 @@ public final class ResultsTable {
   /** The benchmarks of one JMH JSON result file. */
   static List<Object> read(Path file) {
     try {
-      Object parsed = Json.parse(Files.readString(file, StandardCharsets.UTF_8));
+      // objects as Map<String, Object>, arrays as List<Object>, numbers as Double; JMH writes "NaN" as a string
+      Object parsed = new Gson().fromJson(Files.readString(file, StandardCharsets.UTF_8), Object.class);
       if (!(parsed instanceof List<?> list)) {
         throw new IllegalArgumentException(file + ": not a JMH JSON result (no top-level array)");
       }

@@ -3,6 +3,7 @@ package dev.acitrace.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.gson.Gson;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ class ResultsTableTest {
   private static ResultsTable table(String... benchmarks) {
     List<Object> runs = new ArrayList<>();
     for (String b : benchmarks) {
-      runs.add(Json.parse(b));
+      runs.add(new Gson().fromJson(b, Object.class));
     }
     return new ResultsTable(runs);
   }

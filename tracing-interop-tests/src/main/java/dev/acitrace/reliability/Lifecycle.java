@@ -4,6 +4,7 @@ import dev.acitrace.api.TracingConfig;
 import dev.acitrace.baggage.AciBaggagePropagator;
 import dev.acitrace.grpc.client.GrpcClientTracing;
 import dev.acitrace.grpc.server.GrpcServerTracing;
+import dev.acitrace.testing.EndCounting;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -197,8 +198,8 @@ final class Lifecycle {
       report.figure("handler behaviours", handlerMix);
       report.figure("client behaviours", clientMix);
       report.figure("statuses the clients got", new java.util.TreeMap<>(statuses));
-      report.figure("spans started (processor / decorator)", started.get() + " / " + endCounting.spans.get());
-      report.figure("end() calls through the decorator", endCounting.ends.get());
+      report.figure("spans started (processor / decorator)", started.get() + " / " + endCounting.spansHandedOut());
+      report.figure("end() calls through the decorator", endCounting.endCalls());
       report.figure("SEVERE records (gRPC logging the handlers' own exceptions) / WARNING records",
           watch.severe.get() + " / " + watch.warnings.get() + " " + watch.warningExamples);
 
@@ -208,11 +209,11 @@ final class Lifecycle {
           notEnded + " never ended " + examples);
       report.check("no span ended twice (onEnd per span id)", endedTwice == 0 && endedUnknown.get() == 0,
           endedTwice + " ended more than once, " + endedUnknown.get() + " ended without a start " + examples);
-      report.check("no second end() call (decorator)", endCounting.secondEnds.get() == 0,
-          endCounting.secondEnds.get() + " " + endCounting.examples);
-      report.check("every span the decorator handed out was ended", endCounting.ends.get()
-          - endCounting.secondEnds.get() == endCounting.spans.get(),
-          (endCounting.ends.get() - endCounting.secondEnds.get()) + " of " + endCounting.spans.get());
+      report.check("no second end() call (decorator)", endCounting.extraEndCalls() == 0,
+          endCounting.extraEndCalls() + " " + endCounting.examples());
+      report.check("every span the decorator handed out was ended", endCounting.endCalls()
+          - endCounting.extraEndCalls() == endCounting.spansHandedOut(),
+          (endCounting.endCalls() - endCounting.extraEndCalls()) + " of " + endCounting.spansHandedOut());
       report.check("every call closed on the client (within 60 s of the last start)", stuck == 0,
           stuck + " calls still open");
       report.check("each call closed exactly once on the client", closedTwice.get() == 0,

@@ -3,10 +3,13 @@ package dev.acitrace.interop;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.fail;
 
+import com.google.gson.Gson;
+import com.google.gson.reflect.TypeToken;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.lang.reflect.Type;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +28,8 @@ import java.util.function.Predicate;
  */
 final class NodePeer {
   static final String ENV = "ACITRACE_NODE_INTEROP";
+  private static final Gson GSON = new Gson();
+  private static final Type OBJECT = new TypeToken<Map<String, Object>>() {}.getType();
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
 
@@ -95,7 +100,7 @@ final class NodePeer {
       if (line.isBlank()) {
         continue;
       }
-      Map<String, Object> object = Json.parseObject(line);
+      Map<String, Object> object = object(line);
       switch (String.valueOf(object.get("type"))) {
         case "message" -> result.messages.add(object);
         case "status" -> result.status = object;
@@ -107,6 +112,14 @@ final class NodePeer {
       fail("peer.js call printed no status; stdout: " + out + "; stderr: " + stderr.join());
     }
     return result;
+  }
+
+  /**
+   * One line the peer printed, a JSON object: members in order, numbers as {@code Double} (Gson, which gRPC
+   * brings anyway, reads what {@code JSON.stringify} writes).
+   */
+  static Map<String, Object> object(String line) {
+    return GSON.fromJson(line, OBJECT);
   }
 
   private static CompletableFuture<String> drain(InputStream in) {
@@ -231,7 +244,7 @@ final class NodePeer {
           if (line.isBlank()) {
             continue;
           }
-          Map<String, Object> object = Json.parseObject(line);
+          Map<String, Object> object = object(line);
           if ("listening".equals(object.get("type"))) {
             port.complete(((Number) object.get("port")).intValue());
           } else if ("span".equals(object.get("type"))) {

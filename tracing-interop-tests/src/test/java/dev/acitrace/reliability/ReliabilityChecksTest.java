@@ -2,15 +2,9 @@ package dev.acitrace.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.baggage.Baggage;
-import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,38 +13,6 @@ import org.junit.jupiter.api.Test;
 
 /** The suite's detectors detect: each is shown the fault it exists for. */
 class ReliabilityChecksTest {
-
-  @Test
-  void endCounting_secondEnd_isCountedThoughTheSdkIgnoresIt() {
-    EndCounting counting = new EndCounting();
-    OpenTelemetry openTelemetry = counting.wrap(OpenTelemetrySdk.builder()
-        .setTracerProvider(SdkTracerProvider.builder()
-            .addSpanProcessor(SimpleSpanProcessor.create(InMemorySpanExporter.create())).build()).build());
-    Span span = openTelemetry.getTracer("test").spanBuilder("twice").startSpan();
-
-    span.end();
-    assertThat(counting.secondEnds.get()).isZero();
-    span.end();
-
-    assertThat(counting.spans.get()).isEqualTo(1);
-    assertThat(counting.ends.get()).isEqualTo(2);
-    assertThat(counting.secondEnds.get()).isEqualTo(1);
-    assertThat(counting.examples).singleElement().asString().startsWith("twice ended again");
-  }
-
-  @Test
-  void endCounting_spanInContext_isTheCountingWrapper() {
-    EndCounting counting = new EndCounting();
-    OpenTelemetry openTelemetry = counting.wrap(OpenTelemetrySdk.builder()
-        .setTracerProvider(SdkTracerProvider.builder()
-            .addSpanProcessor(SimpleSpanProcessor.create(InMemorySpanExporter.create())).build()).build());
-    Span span = openTelemetry.getTracer("test").spanBuilder("current").startSpan();
-
-    Span.fromContext(Context.root().with(span)).end();
-
-    assertThat(span.getSpanContext().isValid()).isTrue();
-    assertThat(counting.ends.get()).isEqualTo(1);
-  }
 
   @Test
   void checkPool_scopeLeftOpenOnAPoolThread_isReported() throws Exception {

@@ -7,6 +7,7 @@ import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.SpanNamer;
 import dev.acitrace.grpc.internal.GrpcMetadata;
 import dev.acitrace.grpc.internal.TracedCall;
+import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -40,7 +41,7 @@ class AttemptTracerFactoryTest {
   private static final AttributeKey<Boolean> TRANSPARENT = AttributeKey.booleanKey("transparent-retry");
 
   private final TestService service = new TestService();
-  private final ClientTestTelemetry telemetry = new ClientTestTelemetry();
+  private final TestTelemetry telemetry = new TestTelemetry();
   private final List<ManagedChannel> channels = new ArrayList<>();
   /** The stream tracer factories on each call's options, as the channel below our interceptor sees them. */
   private final List<List<ClientStreamTracer.Factory>> factories = new CopyOnWriteArrayList<>();

@@ -8,6 +8,7 @@ import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.internal.Providers;
 import dev.acitrace.api.spi.AttributeEnricherProvider;
 import dev.acitrace.api.spi.SpanNamerProvider;
+import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -33,7 +34,7 @@ class GrpcClientDiscoveryTest {
 
   private static final boolean CLASSPATH = Boolean.getBoolean("acitrace.test.classpath");
 
-  private final ClientTestTelemetry telemetry = new ClientTestTelemetry();
+  private final TestTelemetry telemetry = new TestTelemetry();
   private Server server;
   private ManagedChannel channel;
 

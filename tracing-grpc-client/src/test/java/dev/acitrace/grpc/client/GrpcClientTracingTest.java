@@ -14,6 +14,7 @@ import dev.acitrace.api.spi.RpcResponseInfo;
 import dev.acitrace.grpc.internal.GrpcContextBridge;
 import dev.acitrace.grpc.internal.GrpcMetadata;
 import dev.acitrace.grpc.internal.RpcSemconv;
+import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ForwardingServerCall;
@@ -62,14 +63,14 @@ class GrpcClientTracingTest {
   private final TestService service = new TestService();
   /** Request headers as the server received them. */
   private final List<Metadata> received = new CopyOnWriteArrayList<>();
-  private ClientTestTelemetry telemetry;
+  private TestTelemetry telemetry;
   private Server server;
   private String serverName;
   private final List<ManagedChannel> channels = new ArrayList<>();
 
   @BeforeEach
   void startServer() throws IOException {
-    telemetry = new ClientTestTelemetry();
+    telemetry = new TestTelemetry();
     serverName = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(serverName).directExecutor()
         .addService(ServerInterceptors.intercept(service.definition(), new ServerInterceptor() {
@@ -131,12 +132,6 @@ class GrpcClientTracingTest {
   private static String unary(ManagedChannel channel, String request) {
     return ClientCalls.blockingUnaryCall(channel, TestService.UNARY, CallOptions.DEFAULT, request);
   }
-
-  /** The sampled bit of a traceparent's flags (other bits, e.g. "random trace id", may be set). */
-  static boolean sampledFlag(String traceparent) {
-    return (Integer.parseInt(traceparent.substring(traceparent.length() - 2), 16) & 1) == 1;
-  }
-
   @Test
   void testsRunOnTheModulePath() {
     assertThat(getClass().getModule().isNamed()).isTrue();
@@ -175,7 +170,7 @@ class GrpcClientTracingTest {
     Metadata headers = received.get(0);
     String traceparent = headers.get(GrpcMetadata.asciiKey("traceparent"));
     assertThat(traceparent).startsWith("00-" + client.getTraceId() + "-" + client.getSpanId() + "-");
-    assertThat(sampledFlag(traceparent)).isTrue();
+    assertThat(TestTelemetry.sampledFlag(traceparent)).isTrue();
     assertThat(headers.get(GrpcMetadata.asciiKey("baggage"))).isEqualTo("user.id=u1");
   }
 
@@ -298,7 +293,7 @@ class GrpcClientTracingTest {
 
   @Test
   void unsampled_noSpanButContextAndBaggagePropagated() throws Exception {
-    ClientTestTelemetry off = new ClientTestTelemetry(Sampler.parentBased(Sampler.alwaysOff()));
+    TestTelemetry off = new TestTelemetry(Sampler.parentBased(Sampler.alwaysOff()));
     try {
       ManagedChannel channel = channel(isolated(off.otel).build());
       Span parent = off.sdk.getTracer("test").spanBuilder("parent").startSpan();
@@ -312,7 +307,7 @@ class GrpcClientTracingTest {
       assertThat(off.ends.handedOutCount()).as("the unsampled client span, ended once").isEqualTo(1);
       String traceparent = received.get(0).get(GrpcMetadata.asciiKey("traceparent"));
       assertThat(traceparent).startsWith("00-" + parent.getSpanContext().getTraceId() + "-");
-      assertThat(sampledFlag(traceparent)).isFalse();
+      assertThat(TestTelemetry.sampledFlag(traceparent)).isFalse();
       assertThat(received.get(0).get(GrpcMetadata.asciiKey("baggage"))).isEqualTo("request.id=r-1");
     } finally {
       off.close();
@@ -420,7 +415,7 @@ class GrpcClientTracingTest {
 
   @Test
   void enrichers_notCalledForUnsampledSpans() throws Exception {
-    ClientTestTelemetry off = new ClientTestTelemetry(Sampler.alwaysOff());
+    TestTelemetry off = new TestTelemetry(Sampler.alwaysOff());
     try {
       List<String> seen = new CopyOnWriteArrayList<>();
       AttributeEnricher recording = new AttributeEnricher() {
@@ -515,7 +510,7 @@ class GrpcClientTracingTest {
             + requestBytes + "/" + responseBytes + " server=" + server.size()
             + " callSpan=" + Span.fromContext(callContext).getSpanContext().isValid());
     for (Sampler sampler : List.of(Sampler.alwaysOn(), Sampler.alwaysOff())) {
-      ClientTestTelemetry other = new ClientTestTelemetry(sampler);
+      TestTelemetry other = new TestTelemetry(sampler);
       try {
         GrpcClientTracing.Builder builder = isolated(other.otel);
         dev.acitrace.grpc.internal.TracingHooks.callListener(builder, listener);
@@ -567,7 +562,7 @@ class GrpcClientTracingTest {
         return "recording";
       }
     };
-    ClientTestTelemetry custom = new ClientTestTelemetry(recordingSampler);
+    TestTelemetry custom = new TestTelemetry(recordingSampler);
     try {
       unary(channel(isolated(custom.otel).build()), "ok");
       unary(channel(isolated(custom.otel).samplingAttributes(true).build()), "ok");

@@ -8,6 +8,7 @@ import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.SpanNamer;
 import dev.acitrace.grpc.internal.GrpcMetadata;
 import dev.acitrace.grpc.client.GrpcClientTracing;
+import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.ManagedChannel;
@@ -64,7 +65,7 @@ class AttemptSpansTest {
       .setResponseMarshaller(EchoService.STRING)
       .build();
 
-  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
+  private final TestTelemetry telemetry = new TestTelemetry();
   private final List<Server> servers = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final AtomicInteger calls = new AtomicInteger();

@@ -11,6 +11,7 @@ import dev.acitrace.grpc.StatusRule;
 import dev.acitrace.grpc.client.GrpcClientTracing;
 import dev.acitrace.grpc.internal.GrpcMetadata;
 import dev.acitrace.grpc.internal.RpcSemconv;
+import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -58,7 +59,7 @@ class GrpcServerTracingTest {
   private static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("request.id");
   private static final String HEX_128 = "[0-9a-f]{32}";
 
-  private ServerTestTelemetry telemetry = new ServerTestTelemetry();
+  private TestTelemetry telemetry = new TestTelemetry();
   private final EchoService serviceA = new EchoService("test.A");
   private final EchoService serviceB = new EchoService("test.B");
   private final List<Server> servers = new ArrayList<>();
@@ -398,7 +399,7 @@ class GrpcServerTracingTest {
   @Test
   void unsampled_noSpansButTraceBaggageAndRequestIdReachB() throws Exception {
     telemetry.close();
-    telemetry = new ServerTestTelemetry(Sampler.parentBased(Sampler.alwaysOff()));
+    telemetry = new TestTelemetry(Sampler.parentBased(Sampler.alwaysOff()));
     threeHop("relay", Baggage.builder().put("user.id", "carol").build());
     assertThat(telemetry.awaitSpans(0)).isEmpty();
     assertThat(telemetry.ends.handedOutCount()).as("client and server spans at A and B, unsampled, each ended once").isEqualTo(4);

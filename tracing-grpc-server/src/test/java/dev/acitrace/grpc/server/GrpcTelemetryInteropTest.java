@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.grpc.client.GrpcClientTracing;
+import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
 @SuppressWarnings("try") // scopes are opened for their effect
 class GrpcTelemetryInteropTest {
 
-  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
+  private final TestTelemetry telemetry = new TestTelemetry();
   private final EchoService service = new EchoService("test.A");
   private final List<Server> servers = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.grpc.client.GrpcClientTracing;
+import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
@@ -43,7 +44,7 @@ class RelayHeadersTest {
       Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> BAGGAGE = Metadata.Key.of("baggage", Metadata.ASCII_STRING_MARSHALLER);
 
-  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
+  private final TestTelemetry telemetry = new TestTelemetry();
   private final EchoService serviceA = new EchoService("test.A");
   private final List<Server> servers = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();

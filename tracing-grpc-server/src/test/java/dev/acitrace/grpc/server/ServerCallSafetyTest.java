@@ -9,6 +9,7 @@ import dev.acitrace.api.spi.AttributeEnricher;
 import dev.acitrace.api.spi.RpcRequestInfo;
 import dev.acitrace.api.spi.RpcResponseInfo;
 import dev.acitrace.grpc.internal.RpcSemconv;
+import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -42,7 +43,7 @@ class ServerCallSafetyTest {
 
   private static final MethodDescriptor<String, String> UNARY = EchoService.unaryOf("test.Safety");
 
-  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
+  private final TestTelemetry telemetry = new TestTelemetry();
   private final CountDownLatch completed = new CountDownLatch(1);
   private Server server;
   private ManagedChannel channel;

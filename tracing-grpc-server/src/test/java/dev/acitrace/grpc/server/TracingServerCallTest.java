@@ -14,6 +14,7 @@ import dev.acitrace.grpc.internal.RpcInstrumenter;
 import dev.acitrace.grpc.internal.RpcSemconv;
 import dev.acitrace.grpc.internal.TracedCall;
 import dev.acitrace.grpc.internal.TracingBuilder;
+import dev.acitrace.testing.TestTelemetry;
 import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -32,7 +33,7 @@ class TracingServerCallTest {
   private static final MethodDescriptor<String, String> UNARY = EchoService.unaryOf("test.Direct");
   private static final Metadata.Key<String> TRAILER = Metadata.Key.of("x-trailer", Metadata.ASCII_STRING_MARSHALLER);
 
-  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
+  private final TestTelemetry telemetry = new TestTelemetry();
   /** What the enricher saw at the end: status name and the x-trailer value. */
   private final List<String> seen = new CopyOnWriteArrayList<>();
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.grpc.internal.RpcSemconv;
+import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -86,7 +87,7 @@ class UndecodableRequestTest {
 
   private static final String METHOD = "test.Strict/Unary";
 
-  private final ServerTestTelemetry telemetry = new ServerTestTelemetry();
+  private final TestTelemetry telemetry = new TestTelemetry();
   private final ExecutorService executor = Executors.newFixedThreadPool(2);
   private Server server;
   private ManagedChannel channel;

@@ -1,4 +1,4 @@
-package dev.acitrace.grpc.server;
+package dev.acitrace.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,15 +21,15 @@ import java.util.concurrent.TimeUnit;
  * An SDK with W3C trace context + baggage, exporting to memory, and {@link EndCounting} on it: hand
  * {@link #otel} (not {@link #sdk}) to the interceptors under test, so a second {@code end()} is counted.
  */
-final class ServerTestTelemetry {
+public final class TestTelemetry {
 
-  final InMemorySpanExporter exporter = InMemorySpanExporter.create();
-  final EndCounting ends = new EndCounting();
-  final OpenTelemetrySdk sdk;
+  public final InMemorySpanExporter exporter = InMemorySpanExporter.create();
+  public final EndCounting ends = new EndCounting();
+  public final OpenTelemetrySdk sdk;
   /** {@link #sdk} with every span it starts counting its {@code end()} calls. */
-  final OpenTelemetry otel;
+  public final OpenTelemetry otel;
 
-  ServerTestTelemetry(Sampler sampler) {
+  public TestTelemetry(Sampler sampler) {
     sdk = OpenTelemetrySdk.builder()
         .setTracerProvider(SdkTracerProvider.builder()
             .setSampler(sampler)
@@ -42,7 +42,7 @@ final class ServerTestTelemetry {
     otel = ends.wrap(sdk);
   }
 
-  ServerTestTelemetry() {
+  public TestTelemetry() {
     this(Sampler.alwaysOn());
   }
 
@@ -51,7 +51,7 @@ final class ServerTestTelemetry {
    * (server and client spans end on different callbacks, which a blocking call need not wait for), then
    * asserts the count is exact: with no span still open, none can appear later for the calls made.
    */
-  List<SpanData> awaitSpans(int count) throws InterruptedException {
+  public List<SpanData> awaitSpans(int count) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while ((exporter.getFinishedSpanItems().size() < count || !ends.unended().isEmpty())
         && System.nanoTime() < deadline) {
@@ -65,7 +65,7 @@ final class ServerTestTelemetry {
   }
 
   /** {@link #awaitSpans}, grouped into traces for {@code hasTracesSatisfyingExactly}. */
-  TracesAssert awaitTraces(int spanCount) throws InterruptedException {
+  public TracesAssert awaitTraces(int spanCount) throws InterruptedException {
     return TracesAssert.assertThat(awaitSpans(spanCount));
   }
 
@@ -73,18 +73,18 @@ final class ServerTestTelemetry {
    * Every span started on this SDK has ended (bounded wait), exactly once ({@code onEnd} once per span
    * id), and nobody called {@code end()} again on a span handed out through {@link #otel}.
    */
-  void assertEachSpanEndedExactlyOnce() throws InterruptedException {
+  public void assertEachSpanEndedExactlyOnce() throws InterruptedException {
     assertThat(ends.awaitAllEnded(5, TimeUnit.SECONDS)).as("spans never ended: %s", ends.unended()).isTrue();
     assertThat(ends.endedTwice()).as("spans whose onEnd ran twice").isEmpty();
     assertThat(ends.extraEndCalls()).as("end() calls on an already ended span").isZero();
   }
 
   /** The sampled bit of a traceparent's flags (other bits, e.g. "random trace id", may be set). */
-  static boolean sampledFlag(String traceparent) {
+  public static boolean sampledFlag(String traceparent) {
     return (Integer.parseInt(traceparent.substring(traceparent.length() - 2), 16) & 1) == 1;
   }
 
-  void close() {
+  public void close() {
     sdk.close();
   }
 }

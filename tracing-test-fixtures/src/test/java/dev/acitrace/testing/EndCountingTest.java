@@ -1,4 +1,4 @@
-package dev.acitrace.grpc.client;
+package dev.acitrace.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** The "ended exactly once" check the tracing tests rely on can fail: it sees what the SDK hides. */
 class EndCountingTest {
 
-  private final ClientTestTelemetry telemetry = new ClientTestTelemetry();
+  private final TestTelemetry telemetry = new TestTelemetry();
 
   @AfterEach
   void close() {
@@ -60,7 +60,7 @@ class EndCountingTest {
 
   @Test
   void unsampledSpanNeverEnded_isReportedThoughNoProcessorSeesIt() throws Exception {
-    ClientTestTelemetry off = new ClientTestTelemetry(Sampler.alwaysOff());
+    TestTelemetry off = new TestTelemetry(Sampler.alwaysOff());
     try {
       Span span = off.otel.getTracer("test").spanBuilder("unsampled").startSpan();
       assertThat(span.isRecording()).isFalse();
@@ -72,5 +72,43 @@ class EndCountingTest {
     } finally {
       off.close();
     }
+  }
+
+  @Test
+  void secondEnd_example_namesTheSpanAndTheCaller() {
+    Span span = telemetry.otel.getTracer("test").spanBuilder("twice").startSpan();
+    span.end();
+    assertThat(telemetry.ends.examples()).isEmpty();
+    span.end();
+
+    assertThat(telemetry.ends.spansHandedOut()).isEqualTo(1);
+    assertThat(telemetry.ends.endCalls()).isEqualTo(2);
+    assertThat(telemetry.ends.examples()).singleElement().asString()
+        .startsWith("twice ended again at " + EndCountingTest.class.getName() + ".secondEnd_example_");
+  }
+
+  @Test
+  void endThroughTheInterfaceDefault_isCountedOnce() throws Exception {
+    Span span = telemetry.otel.getTracerProvider().tracerBuilder("test").setInstrumentationVersion("1").build()
+        .spanBuilder("instant").setAttribute("k", "v").startSpan().setAttribute("a", 1L);
+
+    span.end(java.time.Instant.now());
+
+    assertThat(telemetry.ends.endCalls()).isEqualTo(1);
+    assertThat(telemetry.awaitSpans(1).get(0).getAttributes().size()).isEqualTo(2);
+    telemetry.assertEachSpanEndedExactlyOnce();
+  }
+
+  @Test
+  void spanInContext_isTheCountingWrapper() {
+    Span span = telemetry.otel.getTracer("test").spanBuilder("current").startSpan();
+
+    try (io.opentelemetry.context.Scope ignored = span.makeCurrent()) {
+      Span.current().end();
+    }
+    Span.fromContext(io.opentelemetry.context.Context.root().with(span)).end();
+
+    assertThat(telemetry.ends.endCalls()).isEqualTo(2);
+    assertThat(telemetry.ends.extraEndCalls()).isEqualTo(1);
   }
 }

@@ -1,0 +1,18 @@
+/**
+ * Test fixtures shared by the modules' tests and the reliability suite (not published):
+ * {@link dev.acitrace.testing.TestTelemetry}, an SDK exporting to memory, and
+ * {@link dev.acitrace.testing.EndCounting}, the "ended exactly once" checks that can fail.
+ */
+module dev.acitrace.testing {
+  // the types in the fixtures' signatures
+  requires transitive io.opentelemetry.api;
+  requires transitive io.opentelemetry.sdk;
+  requires transitive io.opentelemetry.sdk.trace;
+  requires transitive io.opentelemetry.sdk.testing;
+
+  requires io.opentelemetry.context;
+  requires io.opentelemetry.sdk.common;
+  requires org.assertj.core;
+
+  exports dev.acitrace.testing;
+}
