@@ -1,5 +1,7 @@
 package dev.acitrace.snapshotter;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.Map;
 
 /**
@@ -63,9 +65,11 @@ public final class SnapshotLimits {
    * and all of them together at most {@link #MAX_LABELS_ENCODED_SIZE} bytes encoded.
    *
    * @param labels the labels
+   * @throws NullPointerException if {@code labels} is null
    * @throws InvalidArgumentException naming (a prefix of) the first label that breaks a limit
    */
   public static void checkLabels(Map<String, String> labels) {
+    requireNonNull(labels, "labels");
     long total = 0;
     for (Map.Entry<String, String> label : labels.entrySet()) {
       String key = label.getKey();

@@ -253,9 +253,7 @@ public final class DirectorySnapshotter implements Snapshotter {
 
   @Override
   public Usage usage(String key) {
-    checkOpen();
-    requireKey(key, "key");
-    try (KeyLocks.Held ignored = keyLocks.lock(key)) {
+    try (KeyLocks.Held ignored = lockKey(key)) {
       StoredSnapshot entry = store.require(key);
       if (entry.info().kind() == Kind.COMMITTED) {
         return entry.usage();
@@ -286,7 +284,6 @@ public final class DirectorySnapshotter implements Snapshotter {
     checkOpen();
     SnapshotLimits.checkKey(key, "key");
     requireNonNull(parent, "parent");
-    requireNonNull(labels, "labels");
     SnapshotLimits.checkLabels(labels);
     // holding the parent's lock keeps it from being removed while we copy it
     try (KeyLocks.Held ignored = keyLocks.lock(key, parent)) {
@@ -334,7 +331,6 @@ public final class DirectorySnapshotter implements Snapshotter {
     checkOpen();
     SnapshotLimits.checkKey(name, "name");
     requireKey(key, "key");
-    requireNonNull(labels, "labels");
     SnapshotLimits.checkLabels(labels);
     try (KeyLocks.Held ignored = keyLocks.lock(name, key)) {
       StoredSnapshot active = store.require(key);
@@ -357,9 +353,7 @@ public final class DirectorySnapshotter implements Snapshotter {
 
   @Override
   public void remove(String key) {
-    checkOpen();
-    requireKey(key, "key");
-    try (KeyLocks.Held ignored = keyLocks.lock(key)) {
+    try (KeyLocks.Held ignored = lockKey(key)) {
       StoredSnapshot removed = store.remove(key);
       // after the metadata: a crash here leaves an unreferenced directory for cleanup(), never
       // metadata naming a half-deleted directory
@@ -470,6 +464,12 @@ public final class DirectorySnapshotter implements Snapshotter {
     if (closed) {
       throw new SnapshotterClosedException("snapshotter " + root + " is closed");
     }
+  }
+
+  /** Locks {@code key} for a change, once this snapshotter is known open and the key not empty. */
+  private KeyLocks.Held lockKey(String key) {
+    checkOpen();
+    return keyLocks.lock(requireKey(key, "key"));
   }
 
   private static String requireKey(String key, String what) {

@@ -155,13 +155,7 @@ final class NativeFs {
   }
 
   static int openat(int dirfd, byte[] name, int flags, int mode, String what) throws IOException {
-    try {
-      return C.openat(dirfd, name, flags | O_CLOEXEC, mode);
-    } catch (LastErrorException e) {
-      throw error("open", what, e);
-    } catch (UnsatisfiedLinkError e) {
-      throw missing("openat", e);
-    }
+    return (int) call("open", "openat", what, c -> c.openat(dirfd, name, flags | O_CLOEXEC, mode));
   }
 
   /** Opens a directory, refusing a symlink (ELOOP) or anything else (ENOTDIR). */
@@ -238,13 +232,7 @@ final class NativeFs {
   }
 
   private static Stat statx(int dirfd, byte[] name, int flags, Memory b, String what) throws IOException {
-    try {
-      C.statx(dirfd, name, flags, STATX_BASIC_STATS, b);
-    } catch (LastErrorException e) {
-      throw error("stat", what, e);
-    } catch (UnsatisfiedLinkError e) {
-      throw missing("statx", e);
-    }
+    call("stat", "statx", what, c -> c.statx(dirfd, name, flags, STATX_BASIC_STATS, b));
     int mode = b.getShort(28) & 0xffff;
     return new Stat(mode & S_IFMT, mode & 07777, b.getInt(20), b.getInt(24), b.getInt(16) & 0xffffffffL,
         b.getLong(32), b.getInt(136), b.getInt(140), b.getInt(128), b.getInt(132), b.getLong(40),
@@ -253,33 +241,15 @@ final class NativeFs {
 
   /** Removes a non-directory entry ({@code directory} false) or an empty directory; never follows. */
   static void unlinkat(int dirfd, byte[] name, boolean directory, String what) throws IOException {
-    try {
-      C.unlinkat(dirfd, name, directory ? AT_REMOVEDIR : 0);
-    } catch (LastErrorException e) {
-      throw error("unlink", what, e);
-    } catch (UnsatisfiedLinkError e) {
-      throw missing("unlinkat", e);
-    }
+    call("unlink", "unlinkat", what, c -> c.unlinkat(dirfd, name, directory ? AT_REMOVEDIR : 0));
   }
 
   static void mkdirat(int dirfd, byte[] name, int mode, String what) throws IOException {
-    try {
-      C.mkdirat(dirfd, name, mode);
-    } catch (LastErrorException e) {
-      throw error("mkdir", what, e);
-    } catch (UnsatisfiedLinkError e) {
-      throw missing("mkdirat", e);
-    }
+    call("mkdir", "mkdirat", what, c -> c.mkdirat(dirfd, name, mode));
   }
 
   static void mknodat(int dirfd, byte[] name, int mode, int major, int minor, String what) throws IOException {
-    try {
-      C.mknodat(dirfd, name, mode, makedev(major, minor));
-    } catch (LastErrorException e) {
-      throw error("mknod", what, e);
-    } catch (UnsatisfiedLinkError e) {
-      throw missing("mknodat", e);
-    }
+    call("mknod", "mknodat", what, c -> c.mknodat(dirfd, name, mode, makedev(major, minor)));
   }
 
   /** glibc's {@code makedev}. */
@@ -293,14 +263,7 @@ final class NativeFs {
     // a symlink's target is at most PATH_MAX - 1 bytes; st_size tells the real length (0 on some
     // pseudo file systems, hence the floor)
     byte[] buffer = new byte[(int) Math.max(Math.min(size + 1, 4096), 256)];
-    long n;
-    try {
-      n = C.readlinkat(dirfd, name, buffer, buffer.length);
-    } catch (LastErrorException e) {
-      throw error("readlink", what, e);
-    } catch (UnsatisfiedLinkError e) {
-      throw missing("readlinkat", e);
-    }
+    long n = call("readlink", "readlinkat", what, c -> c.readlinkat(dirfd, name, buffer, buffer.length));
     if (n >= buffer.length) {
       throw new IOException("readlink " + what + ": target longer than " + (buffer.length - 1) + " bytes");
     }
@@ -308,43 +271,20 @@ final class NativeFs {
   }
 
   static void symlinkat(byte[] target, int dirfd, byte[] name, String what) throws IOException {
-    try {
-      C.symlinkat(target, dirfd, name);
-    } catch (LastErrorException e) {
-      throw error("symlink", what, e);
-    } catch (UnsatisfiedLinkError e) {
-      throw missing("symlinkat", e);
-    }
+    call("symlink", "symlinkat", what, c -> c.symlinkat(target, dirfd, name));
   }
 
   static void linkat(int olddirfd, byte[] oldname, int newdirfd, byte[] newname, String what) throws IOException {
-    try {
-      C.linkat(olddirfd, oldname, newdirfd, newname, 0); // flags 0: a symlink is linked, not followed
-    } catch (LastErrorException e) {
-      throw error("link", what, e);
-    } catch (UnsatisfiedLinkError e) {
-      throw missing("linkat", e);
-    }
+    // flags 0: a symlink is linked, not followed
+    call("link", "linkat", what, c -> c.linkat(olddirfd, oldname, newdirfd, newname, 0));
   }
 
   static void lchownat(int dirfd, byte[] name, int uid, int gid, String what) throws IOException {
-    try {
-      C.fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
-    } catch (LastErrorException e) {
-      throw error("chown", what, e);
-    } catch (UnsatisfiedLinkError e) {
-      throw missing("fchownat", e);
-    }
+    call("chown", "fchownat", what, c -> c.fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW));
   }
 
   static void fchmod(int fd, int mode, String what) throws IOException {
-    try {
-      C.fchmod(fd, mode);
-    } catch (LastErrorException e) {
-      throw error("chmod", what, e);
-    } catch (UnsatisfiedLinkError e) {
-      throw missing("fchmod", e);
-    }
+    call("chmod", "fchmod", what, c -> c.fchmod(fd, mode));
   }
 
   /** chmod of a non-symlink entry without following a symlink put in its place. */
@@ -377,13 +317,7 @@ final class NativeFs {
   }
 
   static void utimensat(int dirfd, byte[] name, long[] times, String what) throws IOException {
-    try {
-      C.utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW);
-    } catch (LastErrorException e) {
-      throw error("utimensat", what, e);
-    } catch (UnsatisfiedLinkError e) {
-      throw missing("utimensat", e);
-    }
+    call("utimensat", "utimensat", what, c -> c.utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW));
   }
 
   /** Copies all of {@code in} (from its current offset) to {@code out}. */
@@ -483,6 +417,26 @@ final class NativeFs {
       } catch (LastErrorException e) {
         throw error("setxattr " + new String(name, 0, name.length - 1, StandardCharsets.UTF_8), what, e);
       }
+    }
+  }
+
+  /** A libc call, its result widened to a long. */
+  @FunctionalInterface
+  private interface Call {
+    long on(LibC c);
+  }
+
+  /**
+   * Makes a libc call: its failure is an {@link ErrnoException} saying {@code operation} and
+   * {@code what}; a libc without {@code function} refuses the operation (no path-based fallback).
+   */
+  private static long call(String operation, String function, String what, Call call) throws IOException {
+    try {
+      return call.on(C);
+    } catch (LastErrorException e) {
+      throw error(operation, what, e);
+    } catch (UnsatisfiedLinkError e) {
+      throw missing(function, e);
     }
   }
 

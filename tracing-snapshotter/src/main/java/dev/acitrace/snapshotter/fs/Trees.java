@@ -101,34 +101,12 @@ final class Trees {
     }
   }
 
-  /** One directory being copied: its source stream and descriptors on both sides. */
-  private static final class CopyFrame {
-    final Pointer stream;
-    final int sourceFd;
-    final int targetFd;
-    final int sourceParent;
-    final int targetParent;
-    final byte[] sourceName;
-    final byte[] targetName;
-    final Stat stat;
-    /** Components from the target root (each NUL-terminated), for hard links. */
-    final byte[][] path;
-    final String what;
-
-    CopyFrame(Pointer stream, int sourceFd, int targetFd, int sourceParent, int targetParent,
-        byte[] sourceName, byte[] targetName, Stat stat, byte[][] path, String what) {
-      this.stream = stream;
-      this.sourceFd = sourceFd;
-      this.targetFd = targetFd;
-      this.sourceParent = sourceParent;
-      this.targetParent = targetParent;
-      this.sourceName = sourceName;
-      this.targetName = targetName;
-      this.stat = stat;
-      this.path = path;
-      this.what = what;
-    }
-  }
+  /**
+   * One directory being copied: its source stream and descriptors on both sides; {@code path} is its
+   * components from the target root (each NUL-terminated), for hard links.
+   */
+  private record CopyFrame(Pointer stream, int sourceFd, int targetFd, int sourceParent, int targetParent,
+      byte[] sourceName, byte[] targetName, Stat stat, byte[][] path, String what) {}
 
   private static final class Copier {
     private final Memory buffer = NativeFs.statBuffer();
@@ -162,36 +140,36 @@ final class Trees {
         int[] type = new int[1];
         while (!stack.isEmpty()) {
           CopyFrame frame = stack.peek();
-          byte[] entry = NativeFs.next(frame.stream, type, echo(frame.what));
+          byte[] entry = NativeFs.next(frame.stream(), type, echo(frame.what()));
           if (entry == null) {
             stack.pop();
             try {
               finishDirectory(frame);
             } finally {
-              NativeFs.closeStream(frame.stream);
-              NativeFs.close(frame.targetFd);
+              NativeFs.closeStream(frame.stream());
+              NativeFs.close(frame.targetFd());
             }
             continue;
           }
-          copyEntry(frame, cString(entry), frame.what + "/" + new String(entry, StandardCharsets.UTF_8));
+          copyEntry(frame, cString(entry), frame.what() + "/" + new String(entry, StandardCharsets.UTF_8));
         }
       } finally {
         while (!stack.isEmpty()) {
           CopyFrame frame = stack.pop();
-          NativeFs.closeStream(frame.stream);
-          NativeFs.close(frame.targetFd);
+          NativeFs.closeStream(frame.stream());
+          NativeFs.close(frame.targetFd());
         }
       }
     }
 
     private void copyEntry(CopyFrame frame, byte[] name, String what) throws IOException {
       String shown = echo(what);
-      Stat stat = NativeFs.stat(frame.sourceFd, name, buffer, shown);
+      Stat stat = NativeFs.stat(frame.sourceFd(), name, buffer, shown);
       if (stat.isDirectory()) {
-        NativeFs.mkdirat(frame.targetFd, name, 0700, shown);
+        NativeFs.mkdirat(frame.targetFd(), name, 0700, shown);
         int sourceFd;
         try {
-          sourceFd = NativeFs.openDirectory(frame.sourceFd, name, shown);
+          sourceFd = NativeFs.openDirectory(frame.sourceFd(), name, shown);
         } catch (ErrnoException e) {
           throw changed(shown, e);
         }
@@ -201,7 +179,7 @@ final class Trees {
           if (!opened.key().equals(stat.key())) {
             throw new IOException("copy " + shown + ": the source changed during the copy");
           }
-          targetFd = NativeFs.openDirectory(frame.targetFd, name, shown);
+          targetFd = NativeFs.openDirectory(frame.targetFd(), name, shown);
         } catch (IOException e) {
           NativeFs.close(sourceFd);
           throw e;
@@ -213,31 +191,31 @@ final class Trees {
           NativeFs.close(targetFd);
           throw e;
         }
-        stack.push(new CopyFrame(stream, sourceFd, targetFd, frame.sourceFd, frame.targetFd, name, name, stat,
-            append(frame.path, name), what));
+        stack.push(new CopyFrame(stream, sourceFd, targetFd, frame.sourceFd(), frame.targetFd(), name, name, stat,
+            append(frame.path(), name), what));
         return;
       }
       if (stat.nlink() > 1) {
         byte[][] first = links.get(stat.key());
         if (first != null) {
-          link(first, frame.targetFd, name, shown);
+          link(first, frame.targetFd(), name, shown);
           return;
         }
-        links.put(stat.key(), append(frame.path, name));
+        links.put(stat.key(), append(frame.path(), name));
       }
       switch (stat.type()) {
         case NativeFs.S_IFREG -> copyRegular(frame, name, stat, shown);
         case NativeFs.S_IFLNK -> NativeFs.symlinkat(
-            NativeFs.readlinkat(frame.sourceFd, name, stat.size(), shown), frame.targetFd, name, shown);
+            NativeFs.readlinkat(frame.sourceFd(), name, stat.size(), shown), frame.targetFd(), name, shown);
         case NativeFs.S_IFCHR, NativeFs.S_IFBLK, NativeFs.S_IFIFO, NativeFs.S_IFSOCK ->
             // recreated, never opened: opening a FIFO blocks, opening a device reads the host's
-            NativeFs.mknodat(frame.targetFd, name, stat.type() | 0600, stat.rdevMajor(), stat.rdevMinor(), shown);
+            NativeFs.mknodat(frame.targetFd(), name, stat.type() | 0600, stat.rdevMajor(), stat.rdevMinor(), shown);
         default -> {
           logger.warning(() -> "copy: skipping " + shown + " of unsupported type 0" + Integer.toOctalString(stat.type()));
           return;
         }
       }
-      applyAttributes(frame.sourceFd, frame.targetFd, name, name, stat, shown);
+      applyAttributes(frame.sourceFd(), frame.targetFd(), name, name, stat, shown);
     }
 
     private void copyRegular(CopyFrame frame, byte[] name, Stat stat, String what) throws IOException {
@@ -245,7 +223,7 @@ final class Trees {
       // proven to be the regular file we listed is it opened for reading, through /proc
       int pinned;
       try {
-        pinned = NativeFs.openat(frame.sourceFd, name, O_PATH | O_NOFOLLOW, 0, what);
+        pinned = NativeFs.openat(frame.sourceFd(), name, O_PATH | O_NOFOLLOW, 0, what);
       } catch (ErrnoException e) {
         throw changed(what, e);
       }
@@ -261,7 +239,7 @@ final class Trees {
         NativeFs.close(pinned);
       }
       try {
-        int out = NativeFs.openat(frame.targetFd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, what);
+        int out = NativeFs.openat(frame.targetFd(), name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, what);
         try {
           NativeFs.copyContent(in, out, what);
         } finally {
@@ -293,8 +271,8 @@ final class Trees {
     private void finishDirectory(CopyFrame frame) throws IOException {
       // after the children: a read-only mode would stop us writing them (non-root), and adding them
       // changed the mtime
-      applyAttributes(frame.sourceParent, frame.targetParent, frame.sourceName, frame.targetName, frame.stat,
-          echo(frame.what.isEmpty() ? "/" : frame.what));
+      applyAttributes(frame.sourceParent(), frame.targetParent(), frame.sourceName(), frame.targetName(), frame.stat(),
+          echo(frame.what().isEmpty() ? "/" : frame.what()));
     }
 
     /** Ownership, then mode (chown clears setuid), then xattrs (chown clears capabilities), then times. */
@@ -429,16 +407,8 @@ final class Trees {
   /** Removes {@code name} from {@code dirfd} whatever it is; a directory is emptied first. */
   private static void removeEntry(int dirfd, byte[] name, String what) throws IOException {
     for (int pass = 0; ; pass++) {
-      try {
-        NativeFs.unlinkat(dirfd, name, false, what);
+      if (unlinkNonDirectory(dirfd, name, what)) {
         return;
-      } catch (ErrnoException e) {
-        if (e.errno == ENOENT) {
-          return;
-        }
-        if (e.errno != EISDIR) {
-          throw e;
-        }
       }
       int fd;
       try {
@@ -465,6 +435,26 @@ final class Trees {
         }
         throw e;
       }
+    }
+  }
+
+  /**
+   * Unlinks {@code name} unless it is a directory.
+   *
+   * @return true if it is gone (unlinked here, or by someone else meanwhile), false if it is a directory
+   */
+  private static boolean unlinkNonDirectory(int dirfd, byte[] name, String what) throws IOException {
+    try {
+      NativeFs.unlinkat(dirfd, name, false, what);
+      return true;
+    } catch (ErrnoException e) {
+      if (e.errno == ENOENT) {
+        return true;
+      }
+      if (e.errno != EISDIR) {
+        throw e;
+      }
+      return false;
     }
   }
 
@@ -520,18 +510,8 @@ final class Trees {
         frame.sawEntries = true;
         byte[] name = cString(entry);
         String child = echo(frame.what + "/" + new String(entry, StandardCharsets.UTF_8));
-        if (type[0] != DT_DIR) {
-          try {
-            NativeFs.unlinkat(frame.fd, name, false, child);
-            continue;
-          } catch (ErrnoException e) {
-            if (e.errno == ENOENT) {
-              continue;
-            }
-            if (e.errno != EISDIR) {
-              throw e;
-            }
-          }
+        if (type[0] != DT_DIR && unlinkNonDirectory(frame.fd, name, child)) {
+          continue;
         }
         int childFd;
         try {
@@ -544,13 +524,7 @@ final class Trees {
             throw e;
           }
           // no longer a directory (a symlink swapped in, say): remove the entry itself
-          try {
-            NativeFs.unlinkat(frame.fd, name, false, child);
-          } catch (ErrnoException again) {
-            if (again.errno != ENOENT && again.errno != EISDIR) {
-              throw again;
-            }
-          }
+          unlinkNonDirectory(frame.fd, name, child);
           continue;
         }
         stack.push(new DirFrame(NativeFs.openStream(childFd, child), childFd, name, child));

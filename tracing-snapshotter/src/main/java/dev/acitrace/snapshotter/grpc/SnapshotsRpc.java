@@ -2,6 +2,7 @@ package dev.acitrace.snapshotter.grpc;
 
 import com.google.protobuf.Empty;
 import com.google.protobuf.Message;
+import dev.acitrace.snapshotter.internal.SnapshotsMethods;
 import dev.acitrace.snapshotter.proto.CleanupRequest;
 import dev.acitrace.snapshotter.proto.CommitSnapshotRequest;
 import dev.acitrace.snapshotter.proto.ListSnapshotsRequest;
@@ -11,7 +12,6 @@ import dev.acitrace.snapshotter.proto.MountsResponse;
 import dev.acitrace.snapshotter.proto.PrepareSnapshotRequest;
 import dev.acitrace.snapshotter.proto.PrepareSnapshotResponse;
 import dev.acitrace.snapshotter.proto.RemoveSnapshotRequest;
-import dev.acitrace.snapshotter.proto.SnapshotsProto;
 import dev.acitrace.snapshotter.proto.StatSnapshotRequest;
 import dev.acitrace.snapshotter.proto.StatSnapshotResponse;
 import dev.acitrace.snapshotter.proto.UpdateSnapshotRequest;
@@ -23,19 +23,17 @@ import dev.acitrace.snapshotter.proto.ViewSnapshotResponse;
 import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServiceDescriptor;
-import io.grpc.protobuf.ProtoFileDescriptorSupplier;
-import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
-import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
 import io.grpc.protobuf.ProtoUtils;
+import java.util.List;
 
 /**
- * The method and service descriptors of {@code containerd.services.snapshots.v1.Snapshots}, what
- * protoc-gen-grpc-java would generate. They carry the proto schema, so gRPC server reflection can
- * describe the service.
+ * The typed method and service descriptors of {@code containerd.services.snapshots.v1.Snapshots}, what
+ * protoc-gen-grpc-java would generate (built by {@link SnapshotsMethods}, which the proxy's byte-level
+ * descriptors share).
  */
 final class SnapshotsRpc {
 
-  static final String SERVICE_NAME = "containerd.services.snapshots.v1.Snapshots";
+  static final String SERVICE_NAME = SnapshotsMethods.SERVICE_NAME;
 
   static final MethodDescriptor<PrepareSnapshotRequest, PrepareSnapshotResponse> PREPARE =
       unary("Prepare", PrepareSnapshotRequest.getDefaultInstance(), PrepareSnapshotResponse.getDefaultInstance());
@@ -59,19 +57,8 @@ final class SnapshotsRpc {
   static final MethodDescriptor<CleanupRequest, Empty> CLEANUP =
       unary("Cleanup", CleanupRequest.getDefaultInstance(), Empty.getDefaultInstance());
 
-  static final ServiceDescriptor SERVICE = ServiceDescriptor.newBuilder(SERVICE_NAME)
-      .setSchemaDescriptor(new Schema(null))
-      .addMethod(PREPARE)
-      .addMethod(VIEW)
-      .addMethod(MOUNTS)
-      .addMethod(COMMIT)
-      .addMethod(REMOVE)
-      .addMethod(STAT)
-      .addMethod(UPDATE)
-      .addMethod(LIST)
-      .addMethod(USAGE)
-      .addMethod(CLEANUP)
-      .build();
+  static final ServiceDescriptor SERVICE = SnapshotsMethods.service(
+      List.of(PREPARE, VIEW, MOUNTS, COMMIT, REMOVE, STAT, UPDATE, LIST, USAGE, CLEANUP));
 
   private SnapshotsRpc() {}
 
@@ -82,39 +69,6 @@ final class SnapshotsRpc {
 
   private static <Q extends Message, R extends Message> MethodDescriptor<Q, R> method(
       MethodType type, String name, Q request, R response) {
-    return MethodDescriptor.<Q, R>newBuilder()
-        .setType(type)
-        .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE_NAME, name))
-        .setRequestMarshaller(ProtoUtils.marshaller(request))
-        .setResponseMarshaller(ProtoUtils.marshaller(response))
-        .setSchemaDescriptor(new Schema(name))
-        // Every method changes or reads state that may change: none is idempotent or safe to
-        // retry blindly, which is what the generated code would say for a plain proto service.
-        .build();
-  }
-
-  /** Schema supplier for reflection, as generated stubs provide it. */
-  private static final class Schema
-      implements ProtoFileDescriptorSupplier, ProtoServiceDescriptorSupplier, ProtoMethodDescriptorSupplier {
-    private final String methodName;
-
-    Schema(String methodName) {
-      this.methodName = methodName;
-    }
-
-    @Override
-    public com.google.protobuf.Descriptors.FileDescriptor getFileDescriptor() {
-      return SnapshotsProto.getDescriptor();
-    }
-
-    @Override
-    public com.google.protobuf.Descriptors.ServiceDescriptor getServiceDescriptor() {
-      return getFileDescriptor().findServiceByName("Snapshots");
-    }
-
-    @Override
-    public com.google.protobuf.Descriptors.MethodDescriptor getMethodDescriptor() {
-      return methodName == null ? null : getServiceDescriptor().findMethodByName(methodName);
-    }
+    return SnapshotsMethods.method(type, name, ProtoUtils.marshaller(request), ProtoUtils.marshaller(response));
   }
 }

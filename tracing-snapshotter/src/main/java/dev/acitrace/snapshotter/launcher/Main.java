@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The launcher: {@code serve} runs the traced snapshotter as a containerd proxy plugin, {@code demo}
@@ -248,17 +249,45 @@ public final class Main {
       err.println("snapshotter: cannot use root " + options.root() + ": " + describe(e));
       return ROOT_UNUSABLE;
     }
-    ServerWiring.LauncherTracing tracing;
-    try {
-      tracing = ServerWiring.initTracing("acitrace-snapshotter", err);
-    } catch (TracingConfigurationException e) {
-      err.println("snapshotter: invalid tracing configuration: " + e.getMessage());
+    ServerWiring.LauncherTracing tracing = initTracing("acitrace-snapshotter", err, err);
+    if (tracing == null) {
       directory.close();
       return TRACING_CONFIG;
     }
     OpenTelemetry otel = tracing.openTelemetry();
     SnapshotterServer.Builder builder = SnapshotterServer.builder(TracingSnapshotter.wrap(directory, otel))
         .configure(b -> ServerWiring.instrumentServer(b, otel));
+    Path root = options.root().toAbsolutePath().normalize();
+    return listenUntilStopped(builder, options, () -> {
+      directory.close();
+      tracing.close();
+    }, where -> "snapshotter: serving " + root + " (" + Backends.name(directory) + " backend) on" + where
+        + tracing.spansTo() + " (root opened in " + openMillis + " ms, SQLite loaded in " + nativeMillis + " ms)",
+        out, err, stop);
+  }
+
+  /** Tracing for a command, or null after telling {@code err} why the tracing configuration is invalid. */
+  static ServerWiring.LauncherTracing initTracing(String serviceName, PrintStream console, PrintStream err) {
+    try {
+      return ServerWiring.initTracing(serviceName, console);
+    } catch (TracingConfigurationException e) {
+      err.println("snapshotter: invalid tracing configuration: " + e.getMessage());
+      return null;
+    }
+  }
+
+  /**
+   * What both kinds of {@code serve} do once their service is built: listen where the options say,
+   * start, print the banner, serve until {@code stop} counts down (or, without one, until the JVM shuts
+   * down), then stop the server.
+   *
+   * @param release frees what the command holds besides the server (its backend or upstream channel,
+   *     its tracing): run once, after a failed start or after the server stopped
+   * @param banner the line saying what is served, given the addresses ({@code " unix://... tcp://..."})
+   * @return the exit code
+   */
+  static int listenUntilStopped(SnapshotterServer.Builder builder, ServeOptions options, Runnable release,
+      Function<String, String> banner, PrintStream out, PrintStream err, CountDownLatch stop) {
     if (options.socket() != null) {
       builder.unixSocket(options.socket()).socketMode(options.socketMode());
       if (options.socketGroup() != null) {
@@ -273,32 +302,25 @@ public final class Main {
       server.start();
     } catch (BindException e) {
       err.println("snapshotter: " + e.getMessage());
-      directory.close();
-      tracing.close();
+      release.run();
       return ADDRESS_IN_USE;
     } catch (IOException | RuntimeException e) {
       err.println("snapshotter: cannot start: " + describe(e));
-      directory.close();
-      tracing.close();
+      release.run();
       return FAILURE;
     }
     Runnable shutdown = () -> {
       server.close();
-      directory.close();
-      tracing.close();
+      release.run();
     };
     StringBuilder where = new StringBuilder();
     server.unixSocket().ifPresent(s -> where.append(" unix://").append(s));
     server.tcpAddress().ifPresent(a -> where.append(" tcp://").append(a.getHostString()).append(':').append(a.getPort()));
-    out.println("snapshotter: serving " + options.root().toAbsolutePath().normalize() + " ("
-        + Backends.name(directory) + " backend) on" + where
-        + (tracing.destination() == null ? "" : ", spans to " + tracing.destination())
-        + " (root opened in " + openMillis + " ms, SQLite loaded in " + nativeMillis + " ms)");
+    out.println(banner.apply(where.toString()));
     out.flush();
     try {
       if (stop == null) {
-        Thread hook = new Thread(shutdown, "snapshotter-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "snapshotter-shutdown"));
         server.awaitTermination();
       } else {
         stop.await();
@@ -331,11 +353,8 @@ public final class Main {
     out.println("         image.name=docker.io/library/busybox, image.tag=1.36, namespace=default");
     out.println();
     int status;
-    ServerWiring.LauncherTracing tracing;
-    try {
-      tracing = ServerWiring.initTracing("acitrace-snapshotter-demo", out);
-    } catch (TracingConfigurationException e) {
-      err.println("snapshotter: invalid tracing configuration: " + e.getMessage());
+    ServerWiring.LauncherTracing tracing = initTracing("acitrace-snapshotter-demo", out, err);
+    if (tracing == null) {
       deleteQuietly(temp);
       return TRACING_CONFIG;
     }

@@ -1,6 +1,5 @@
 package dev.acitrace.snapshotter.launcher;
 
-import dev.acitrace.bundle.TracingConfigurationException;
 import dev.acitrace.snapshotter.grpc.SnapshotterServer;
 import dev.acitrace.snapshotter.launcher.Main.ServeOptions;
 import dev.acitrace.snapshotter.launcher.Main.UsageException;
@@ -8,9 +7,7 @@ import dev.acitrace.snapshotter.proxy.SnapshotsProxy;
 import dev.acitrace.snapshotter.proxy.UpstreamChannel;
 import io.grpc.ManagedChannel;
 import io.opentelemetry.api.OpenTelemetry;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.BindException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,11 +30,8 @@ final class ProxyLauncher {
   }
 
   static int serve(ServeOptions options, PrintStream out, PrintStream err, CountDownLatch stop) {
-    ServerWiring.LauncherTracing tracing;
-    try {
-      tracing = ServerWiring.initTracing("acitrace-snapshotter", err);
-    } catch (TracingConfigurationException e) {
-      err.println("snapshotter: invalid tracing configuration: " + e.getMessage());
+    ServerWiring.LauncherTracing tracing = Main.initTracing("acitrace-snapshotter", err, err);
+    if (tracing == null) {
       return Main.TRACING_CONFIG;
     }
     OpenTelemetry otel = tracing.openTelemetry();
@@ -55,16 +49,6 @@ final class ProxyLauncher {
               // forwarding never blocks: run it on the transport's threads, no hand-off per callback
               .directExecutor();
         });
-    if (options.socket() != null) {
-      builder.unixSocket(options.socket()).socketMode(options.socketMode());
-      if (options.socketGroup() != null) {
-        builder.socketGroup(options.socketGroup());
-      }
-    }
-    if (options.tcpHost() != null) {
-      builder.tcp(options.tcpHost(), options.tcpPort());
-    }
-    SnapshotterServer server = builder.build();
     Runnable release = () -> {
       try {
         reconnect.close();
@@ -79,39 +63,7 @@ final class ProxyLauncher {
       }
       tracing.close();
     };
-    try {
-      server.start();
-    } catch (BindException e) {
-      err.println("snapshotter: " + e.getMessage());
-      release.run();
-      return Main.ADDRESS_IN_USE;
-    } catch (IOException | RuntimeException e) {
-      err.println("snapshotter: cannot start: " + Main.describe(e));
-      release.run();
-      return Main.FAILURE;
-    }
-    Runnable shutdown = () -> {
-      server.close();
-      release.run();
-    };
-    StringBuilder where = new StringBuilder();
-    server.unixSocket().ifPresent(s -> where.append(" unix://").append(s));
-    server.tcpAddress().ifPresent(a -> where.append(" tcp://").append(a.getHostString()).append(':').append(a.getPort()));
-    out.println("snapshotter: proxying " + address + " on" + where
-        + (tracing.destination() == null ? "" : ", spans to " + tracing.destination()));
-    out.flush();
-    try {
-      if (stop == null) {
-        Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "snapshotter-shutdown"));
-        server.awaitTermination();
-      } else {
-        stop.await();
-        shutdown.run();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      shutdown.run();
-    }
-    return Main.OK;
+    return Main.listenUntilStopped(builder, options, release,
+        where -> "snapshotter: proxying " + address + " on" + where + tracing.spansTo(), out, err, stop);
   }
 }

@@ -51,6 +51,11 @@ final class ServerWiring {
       return handle.openTelemetry();
     }
 
+    /** How the serve banner ends: {@code ", spans to <destination>"}, or nothing when spans are printed. */
+    String spansTo() {
+      return destination == null ? "" : ", spans to " + destination;
+    }
+
     @Override
     public void close() {
       handle.close();

@@ -14,6 +14,7 @@ import static dev.acitrace.snapshotter.TracingSnapshotter.SNAPSHOT_USAGE_SIZE;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Parser;
 import com.google.protobuf.WireFormat;
 import dev.acitrace.snapshotter.proto.CommitSnapshotRequest;
 import dev.acitrace.snapshotter.proto.Info;
@@ -33,6 +34,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import java.io.IOException;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The {@code Snapshots} RPCs as the proxy traces them: the span name (the same as
@@ -42,152 +44,80 @@ import java.util.List;
  * that does not parse is still forwarded unchanged, its span just carries no attributes.
  */
 enum Operation {
-  PREPARE("Prepare", "snapshotter.Prepare", MethodType.UNARY) {
-    @Override
-    String describeRequest(byte[] request, SpanBuilder span) throws IOException {
-      PrepareSnapshotRequest r = PrepareSnapshotRequest.parseFrom(request);
-      keyed(span, r.getKey()).setAttribute(SNAPSHOT_KIND, "active")
-          .setAttribute(SNAPSHOT_LABELS_COUNT, r.getLabelsCount());
-      parent(span, r.getParent());
-      return r.getKey();
+  PREPARE("Prepare", MethodType.UNARY, (request, span) -> {
+    PrepareSnapshotRequest r = PrepareSnapshotRequest.parseFrom(request);
+    return created(span, "active", r.getKey(), r.getParent(), r.getLabelsCount());
+  }, Operation::countMounts),
+  VIEW("View", MethodType.UNARY, (request, span) -> {
+    ViewSnapshotRequest r = ViewSnapshotRequest.parseFrom(request);
+    return created(span, "view", r.getKey(), r.getParent(), r.getLabelsCount());
+  }, Operation::countMounts),
+  MOUNTS("Mounts", MethodType.UNARY, keyOnly(MountsRequest.parser(), MountsRequest::getKey), Operation::countMounts),
+  COMMIT("Commit", MethodType.UNARY, (request, span) -> {
+    CommitSnapshotRequest r = CommitSnapshotRequest.parseFrom(request);
+    if (!r.getName().isEmpty()) {
+      span.setAttribute(SNAPSHOT_NAME, r.getName());
     }
-
-    @Override
-    void describeResponse(byte[] response, Span span, Tally tally) throws IOException {
-      describeMounts(response, span);
+    return created(span, "committed", r.getKey(), "", r.getLabelsCount());
+  }, Operation::nothing),
+  REMOVE("Remove", MethodType.UNARY, keyOnly(RemoveSnapshotRequest.parser(), RemoveSnapshotRequest::getKey),
+      Operation::nothing),
+  STAT("Stat", MethodType.UNARY, keyOnly(StatSnapshotRequest.parser(), StatSnapshotRequest::getKey),
+      (response, span, tally) -> describeInfo(StatSnapshotResponse.parseFrom(response).getInfo(), span, true)),
+  UPDATE("Update", MethodType.UNARY, (request, span) -> {
+    UpdateSnapshotRequest r = UpdateSnapshotRequest.parseFrom(request);
+    if (r.getUpdateMask().getPathsCount() > 0) {
+      span.setAttribute(SNAPSHOT_UPDATE_PATHS, List.copyOf(r.getUpdateMask().getPathsList()));
     }
-  },
-  VIEW("View", "snapshotter.View", MethodType.UNARY) {
-    @Override
-    String describeRequest(byte[] request, SpanBuilder span) throws IOException {
-      ViewSnapshotRequest r = ViewSnapshotRequest.parseFrom(request);
-      keyed(span, r.getKey()).setAttribute(SNAPSHOT_KIND, "view")
-          .setAttribute(SNAPSHOT_LABELS_COUNT, r.getLabelsCount());
-      parent(span, r.getParent());
-      return r.getKey();
+    span.setAttribute(SNAPSHOT_LABELS_COUNT, r.getInfo().getLabelsCount());
+    return keyed(span, r.getInfo().getName());
+  }, (response, span, tally) -> describeInfo(UpdateSnapshotResponse.parseFrom(response).getInfo(), span, false)),
+  /** Traced as {@code snapshotter.Walk}, the name of the snapshotter operation it serves. */
+  LIST("List", MethodType.SERVER_STREAMING, (request, span) -> {
+    ListSnapshotsRequest r = ListSnapshotsRequest.parseFrom(request);
+    if (r.getFiltersCount() > 0) {
+      span.setAttribute(SNAPSHOT_FILTERS, List.copyOf(r.getFiltersList()));
     }
-
-    @Override
-    void describeResponse(byte[] response, Span span, Tally tally) throws IOException {
-      describeMounts(response, span);
-    }
-  },
-  MOUNTS("Mounts", "snapshotter.Mounts", MethodType.UNARY) {
-    @Override
-    String describeRequest(byte[] request, SpanBuilder span) throws IOException {
-      String key = MountsRequest.parseFrom(request).getKey();
-      keyed(span, key);
-      return key;
-    }
-
-    @Override
-    void describeResponse(byte[] response, Span span, Tally tally) throws IOException {
-      describeMounts(response, span);
-    }
-  },
-  COMMIT("Commit", "snapshotter.Commit", MethodType.UNARY) {
-    @Override
-    String describeRequest(byte[] request, SpanBuilder span) throws IOException {
-      CommitSnapshotRequest r = CommitSnapshotRequest.parseFrom(request);
-      keyed(span, r.getKey()).setAttribute(SNAPSHOT_KIND, "committed")
-          .setAttribute(SNAPSHOT_LABELS_COUNT, r.getLabelsCount());
-      if (!r.getName().isEmpty()) {
-        span.setAttribute(SNAPSHOT_NAME, r.getName());
-      }
-      return r.getKey();
-    }
-  },
-  REMOVE("Remove", "snapshotter.Remove", MethodType.UNARY) {
-    @Override
-    String describeRequest(byte[] request, SpanBuilder span) throws IOException {
-      String key = RemoveSnapshotRequest.parseFrom(request).getKey();
-      keyed(span, key);
-      return key;
-    }
-  },
-  STAT("Stat", "snapshotter.Stat", MethodType.UNARY) {
-    @Override
-    String describeRequest(byte[] request, SpanBuilder span) throws IOException {
-      String key = StatSnapshotRequest.parseFrom(request).getKey();
-      keyed(span, key);
-      return key;
-    }
-
-    @Override
-    void describeResponse(byte[] response, Span span, Tally tally) throws IOException {
-      describeInfo(StatSnapshotResponse.parseFrom(response).getInfo(), span);
-    }
-  },
-  UPDATE("Update", "snapshotter.Update", MethodType.UNARY) {
-    @Override
-    String describeRequest(byte[] request, SpanBuilder span) throws IOException {
-      UpdateSnapshotRequest r = UpdateSnapshotRequest.parseFrom(request);
-      String key = r.getInfo().getName();
-      keyed(span, key).setAttribute(SNAPSHOT_LABELS_COUNT, r.getInfo().getLabelsCount());
-      if (r.getUpdateMask().getPathsCount() > 0) {
-        span.setAttribute(SNAPSHOT_UPDATE_PATHS, List.copyOf(r.getUpdateMask().getPathsList()));
-      }
-      return key;
-    }
-
-    @Override
-    void describeResponse(byte[] response, Span span, Tally tally) throws IOException {
-      describeKindAndParent(UpdateSnapshotResponse.parseFrom(response).getInfo(), span);
-    }
-  },
-  LIST("List", "snapshotter.Walk", MethodType.SERVER_STREAMING) {
-    @Override
-    String describeRequest(byte[] request, SpanBuilder span) throws IOException {
-      ListSnapshotsRequest r = ListSnapshotsRequest.parseFrom(request);
-      if (r.getFiltersCount() > 0) {
-        span.setAttribute(SNAPSHOT_FILTERS, List.copyOf(r.getFiltersList()));
-      }
-      return null;
-    }
-
-    @Override
-    void describeResponse(byte[] response, Span span, Tally tally) throws IOException {
-      // counted as the pages go by; the pages themselves are never decoded
-      tally.count += countField(response, 1);
-    }
-
+    return null;
+  }, (response, span, tally) -> tally.count += countField(response, 1)) { // pages counted, never decoded
     @Override
     void finish(Span span, Tally tally) {
       span.setAttribute(SNAPSHOT_COUNT, tally.count);
     }
   },
-  USAGE("Usage", "snapshotter.Usage", MethodType.UNARY) {
-    @Override
-    String describeRequest(byte[] request, SpanBuilder span) throws IOException {
-      String key = UsageRequest.parseFrom(request).getKey();
-      keyed(span, key);
-      return key;
-    }
-
-    @Override
-    void describeResponse(byte[] response, Span span, Tally tally) throws IOException {
-      UsageResponse usage = UsageResponse.parseFrom(response);
-      span.setAttribute(SNAPSHOT_USAGE_SIZE, usage.getSize());
-      span.setAttribute(SNAPSHOT_USAGE_INODES, usage.getInodes());
-    }
-  },
-  CLEANUP("Cleanup", "snapshotter.Cleanup", MethodType.UNARY) {
-    @Override
-    String describeRequest(byte[] request, SpanBuilder span) {
-      return null;
-    }
-  };
+  USAGE("Usage", MethodType.UNARY, keyOnly(UsageRequest.parser(), UsageRequest::getKey), (response, span, tally) -> {
+    UsageResponse usage = UsageResponse.parseFrom(response);
+    span.setAttribute(SNAPSHOT_USAGE_SIZE, usage.getSize());
+    span.setAttribute(SNAPSHOT_USAGE_INODES, usage.getInodes());
+  }),
+  CLEANUP("Cleanup", MethodType.UNARY, (request, span) -> null, Operation::nothing);
 
   /** The RPC's name in the service ({@code Prepare}). */
   final String rpcName;
-  /** The span name ({@code snapshotter.Prepare}). */
+  /** The span name ({@code snapshotter.Prepare}; {@code snapshotter.Walk} for List). */
   final String spanName;
   final MethodType type;
+  private final RequestReader requestReader;
+  private final ResponseReader responseReader;
 
-  Operation(String rpcName, String spanName, MethodType type) {
+  Operation(String rpcName, MethodType type, RequestReader requestReader, ResponseReader responseReader) {
     this.rpcName = rpcName;
-    this.spanName = spanName;
+    this.spanName = "snapshotter." + (rpcName.equals("List") ? "Walk" : rpcName);
     this.type = type;
+    this.requestReader = requestReader;
+    this.responseReader = responseReader;
+  }
+
+  /** What an operation reads from its request's bytes. */
+  @FunctionalInterface
+  private interface RequestReader {
+    String read(byte[] request, SpanBuilder span) throws IOException;
+  }
+
+  /** What an operation reads from one answer message's bytes. */
+  @FunctionalInterface
+  private interface ResponseReader {
+    void read(byte[] response, Span span, Tally tally) throws IOException;
   }
 
   /**
@@ -196,10 +126,14 @@ enum Operation {
    * @return the snapshot key the operation works on, or null
    * @throws IOException if the request does not parse (the span then gets no further attributes)
    */
-  abstract String describeRequest(byte[] request, SpanBuilder span) throws IOException;
+  String describeRequest(byte[] request, SpanBuilder span) throws IOException {
+    return requestReader.read(request, span);
+  }
 
   /** Adds what one answer message says to a recording span; most answers say nothing of interest. */
-  void describeResponse(byte[] response, Span span, Tally tally) throws IOException {}
+  void describeResponse(byte[] response, Span span, Tally tally) throws IOException {
+    responseReader.read(response, span, tally);
+  }
 
   /** Adds what the answers said in sum, once, before a recording span ends. */
   void finish(Span span, Tally tally) {}
@@ -209,33 +143,42 @@ enum Operation {
     long count;
   }
 
-  private static SpanBuilder keyed(SpanBuilder span, String key) {
-    if (!key.isEmpty()) {
-      span.setAttribute(SNAPSHOT_KEY, key);
-    }
-    return span;
+  /** The request of an operation whose only attribute is the key it names. */
+  private static <M> RequestReader keyOnly(Parser<M> parser, Function<M, String> key) {
+    return (request, span) -> keyed(span, key.apply(parser.parseFrom(request)));
   }
 
-  private static void parent(SpanBuilder span, String parent) {
+  /** Prepare, View and Commit: the snapshot they create, its kind, its parent and how many labels it gets. */
+  private static String created(SpanBuilder span, String kind, String key, String parent, int labelsCount) {
+    span.setAttribute(SNAPSHOT_KIND, kind).setAttribute(SNAPSHOT_LABELS_COUNT, labelsCount);
     if (!parent.isEmpty()) {
       span.setAttribute(SNAPSHOT_PARENT, parent);
     }
+    return keyed(span, key);
   }
 
+  private static String keyed(SpanBuilder span, String key) {
+    if (!key.isEmpty()) {
+      span.setAttribute(SNAPSHOT_KEY, key);
+    }
+    return key;
+  }
+
+  private static void nothing(byte[] response, Span span, Tally tally) {}
+
   /** The mounts an answer of Prepare, View or Mounts carries (field 1), counted without decoding them. */
-  private static void describeMounts(byte[] response, Span span) throws IOException {
+  private static void countMounts(byte[] response, Span span, Tally tally) throws IOException {
     span.setAttribute(SNAPSHOT_MOUNTS_COUNT, countField(response, 1));
   }
 
-  private static void describeInfo(Info info, Span span) {
-    describeKindAndParent(info, span);
-    span.setAttribute(SNAPSHOT_LABELS_COUNT, info.getLabelsCount());
-  }
-
-  private static void describeKindAndParent(Info info, Span span) {
+  /** The kind and parent of a Stat or Update answer's snapshot, and for Stat the labels it holds. */
+  private static void describeInfo(Info info, Span span, boolean labels) {
     span.setAttribute(SNAPSHOT_KIND, kind(info));
     if (!info.getParent().isEmpty()) {
       span.setAttribute(SNAPSHOT_PARENT, info.getParent());
+    }
+    if (labels) {
+      span.setAttribute(SNAPSHOT_LABELS_COUNT, info.getLabelsCount());
     }
   }
 

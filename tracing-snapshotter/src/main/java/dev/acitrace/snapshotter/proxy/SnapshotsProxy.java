@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.acitrace.snapshotter.TracingSnapshotter;
 import dev.acitrace.snapshotter.grpc.SnapshotsService;
-import dev.acitrace.snapshotter.proto.SnapshotsProto;
+import dev.acitrace.snapshotter.internal.SnapshotsMethods;
 import io.grpc.Channel;
 import io.grpc.HandlerRegistry;
 import io.grpc.MethodDescriptor;
@@ -12,9 +12,6 @@ import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
-import io.grpc.protobuf.ProtoFileDescriptorSupplier;
-import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
-import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import java.util.EnumMap;
@@ -54,7 +51,7 @@ public final class SnapshotsProxy {
 
   private static final String METHOD_PREFIX = SERVICE_NAME + "/";
   private static final Map<Operation, MethodDescriptor<byte[], byte[]>> METHODS = methods();
-  private static final ServiceDescriptor SERVICE = serviceDescriptor();
+  private static final ServiceDescriptor SERVICE = SnapshotsMethods.service(METHODS.values());
 
   private final Channel upstream;
   private final Tracer tracer;
@@ -131,50 +128,13 @@ public final class SnapshotsProxy {
   private static Map<Operation, MethodDescriptor<byte[], byte[]>> methods() {
     Map<Operation, MethodDescriptor<byte[], byte[]>> methods = new EnumMap<>(Operation.class);
     for (Operation operation : Operation.values()) {
-      methods.put(operation, MethodDescriptor.<byte[], byte[]>newBuilder()
-          .setType(operation.type)
-          .setFullMethodName(METHOD_PREFIX + operation.rpcName)
-          .setRequestMarshaller(RawBytes.INSTANCE)
-          .setResponseMarshaller(RawBytes.INSTANCE)
-          .setSchemaDescriptor(new Schema(operation.rpcName))
-          .build());
+      methods.put(operation, SnapshotsMethods.method(operation.type, operation.rpcName, RawBytes.INSTANCE, RawBytes.INSTANCE));
     }
     return methods;
-  }
-
-  private static ServiceDescriptor serviceDescriptor() {
-    ServiceDescriptor.Builder builder = ServiceDescriptor.newBuilder(SERVICE_NAME).setSchemaDescriptor(new Schema(null));
-    METHODS.values().forEach(builder::addMethod);
-    return builder.build();
   }
 
   /** The method descriptors the proxy uses, for tests in this package. */
   static MethodDescriptor<byte[], byte[]> method(Operation operation) {
     return METHODS.get(operation);
-  }
-
-  /** The proto schema, so server reflection describes the proxied service as the real one. */
-  private static final class Schema
-      implements ProtoFileDescriptorSupplier, ProtoServiceDescriptorSupplier, ProtoMethodDescriptorSupplier {
-    private final String methodName;
-
-    Schema(String methodName) {
-      this.methodName = methodName;
-    }
-
-    @Override
-    public com.google.protobuf.Descriptors.FileDescriptor getFileDescriptor() {
-      return SnapshotsProto.getDescriptor();
-    }
-
-    @Override
-    public com.google.protobuf.Descriptors.ServiceDescriptor getServiceDescriptor() {
-      return getFileDescriptor().findServiceByName("Snapshots");
-    }
-
-    @Override
-    public com.google.protobuf.Descriptors.MethodDescriptor getMethodDescriptor() {
-      return methodName == null ? null : getServiceDescriptor().findMethodByName(methodName);
-    }
   }
 }

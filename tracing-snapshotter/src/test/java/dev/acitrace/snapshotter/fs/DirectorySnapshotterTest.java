@@ -10,6 +10,7 @@ import dev.acitrace.snapshotter.Kind;
 import dev.acitrace.snapshotter.Mount;
 import dev.acitrace.snapshotter.NotFoundException;
 import dev.acitrace.snapshotter.SnapshotInfo;
+import dev.acitrace.snapshotter.SnapshotLimits;
 import dev.acitrace.snapshotter.Usage;
 import dev.acitrace.snapshotter.storage.MetadataStoreException;
 import dev.acitrace.snapshotter.storage.SqliteMetadataStore;
@@ -139,6 +140,18 @@ class DirectorySnapshotterTest {
     snapshotter.prepare("active", "", Map.of());
     assertThatThrownBy(() -> snapshotter.prepare("k", "active", Map.of()))
         .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("not a committed");
+  }
+
+  @Test
+  void nullLabels_failFastNamingTheArgument_beforeAnythingIsCreated() {
+    assertThatThrownBy(() -> SnapshotLimits.checkLabels(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("labels");
+    assertThatThrownBy(() -> snapshotter.prepare("k", "", null))
+        .isInstanceOf(NullPointerException.class).hasMessage("labels");
+    snapshotter.prepare("active", "", Map.of());
+    assertThatThrownBy(() -> snapshotter.commit("layer", "active", null))
+        .isInstanceOf(NullPointerException.class).hasMessage("labels");
+    assertThat(snapshotter.list()).extracting(SnapshotInfo::name).containsExactly("active");
   }
 
   @Test

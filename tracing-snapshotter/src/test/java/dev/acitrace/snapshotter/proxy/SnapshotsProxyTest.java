@@ -36,6 +36,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -101,6 +103,44 @@ class SnapshotsProxyTest {
         .contains("snapshotter.Prepare", "snapshotter.View", "snapshotter.Mounts", "snapshotter.Commit",
             "snapshotter.Remove", "snapshotter.Stat", "snapshotter.Update", "snapshotter.Walk",
             "snapshotter.Usage", "snapshotter.Cleanup");
+  }
+
+  @Test
+  void everyRpc_proxySpan_carriesTheSnapshotAttributesOfTracingSnapshottersSpan() throws Exception {
+    DirectorySnapshotter direct = directory("direct");
+    DirectorySnapshotter proxied = directory("proxied");
+    ProxyHarness decorated = new ProxyHarness();
+    closeables.add(decorated);
+    decorated.start(SnapshotsService.bind(TracingSnapshotter.wrap(direct, decorated.sdk)));
+    ProxyHarness viaProxy = harness(SnapshotsService.bind(proxied));
+
+    Scenario.run(decorated.toUpstream(), direct.root());
+    Scenario.run(viaProxy.toProxyUntraced(), proxied.root());
+
+    List<String> expected = new ArrayList<>(snapshotAttributes(decorated.spans.getFinishedSpanItems()));
+    // the scenario's last request does not parse: the proxy forwards it under a span without
+    // attributes, the gRPC binding rejects it before the decorator is called
+    expected.add("snapshotter.Stat {}");
+    assertThat(snapshotAttributes(viaProxy.spans.getFinishedSpanItems())).isEqualTo(expected);
+    assertThat(String.join("\n", expected)).contains("snapshot.mounts.count", "snapshot.usage.size",
+        "snapshot.update.paths", "snapshot.filters", "snapshot.count", "snapshot.name", "snapshot.parent");
+  }
+
+  /** Each snapshotter span as its name and its {@code snapshot.*} attributes, in the order they ended. */
+  private static List<String> snapshotAttributes(List<SpanData> spans) {
+    List<String> described = new ArrayList<>();
+    for (SpanData span : spans) {
+      if (span.getName().startsWith("snapshotter.")) {
+        Map<String, Object> attributes = new TreeMap<>();
+        span.getAttributes().forEach((key, value) -> {
+          if (key.getKey().startsWith("snapshot.")) {
+            attributes.put(key.getKey(), value);
+          }
+        });
+        described.add(span.getName() + " " + attributes);
+      }
+    }
+    return described;
   }
 
   @Test
