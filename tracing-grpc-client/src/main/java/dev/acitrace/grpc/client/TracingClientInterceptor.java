@@ -35,6 +35,11 @@ final class TracingClientInterceptor implements ClientInterceptor {
       return next.newCall(method, callOptions);
     }
     TracedCall traced = instrumenter.newCall(info, GrpcContextBridge.current());
+    if (instrumenter.measuresSizes()) {
+      ClientSizes sizes = new ClientSizes();
+      traced.sizes(sizes);
+      callOptions = callOptions.withStreamTracerFactory(sizes);
+    }
     AttemptTracing attempts = instrumenter.attemptTracing();
     boolean injectPerAttempt = false;
     if (attempts != null) {

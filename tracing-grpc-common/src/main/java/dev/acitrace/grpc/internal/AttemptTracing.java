@@ -9,9 +9,8 @@ import io.grpc.ClientStreamTracer;
  * ({@code withStreamTracerFactory}), as grpc-java's own {@code CallAttemptsTracerFactory} is added.
  *
  * <p>The factory's tracers are created by gRPC after {@code ClientCall.start}, so by then
- * {@link TracedCall#context()} holds the call's span: parent attempt spans on it. Bytes the tracers see
- * can be reported with {@link TracedCall#addRequestBytes(long)} / {@link TracedCall#addResponseBytes(long)}
- * for the {@link CallListener}. Not for public use.
+ * {@link TracedCall#context()} holds the call's span: parent attempt spans on it. (Message sizes are measured
+ * by a factory of their own, see {@link CallSizes}.) Not for public use.
  */
 @FunctionalInterface
 public interface AttemptTracing {

@@ -25,8 +25,9 @@ public interface CallListener {
    * @param durationNanos from span start to end
    * @param requestMessages request messages: sent on a client, received on a server
    * @param responseMessages response messages: received on a client, sent on a server
-   * @param requestBytes request bytes reported with {@link TracedCall#addRequestBytes}, or -1 when unknown
-   * @param responseBytes response bytes reported with {@link TracedCall#addResponseBytes}, or -1 when unknown
+   * @param requestBytes uncompressed request bytes of the call, from the {@link CallSizes} given with
+   *     {@link TracedCall#sizes}, or -1 when unknown (no stream tracer, or the transport reported none)
+   * @param responseBytes uncompressed response bytes of the call, as {@code requestBytes}
    * @param serverAttributes client: {@code server.address} / {@code server.port} of the channel (the same
    *     instance call after call on one channel); server: empty
    * @param callContext the context the span was started in with the call's span (sampled or not), e.g. for
@@ -35,4 +36,13 @@ public interface CallListener {
   void onCallEnd(MethodInfo method, RpcSide side, Status.Code code, long durationNanos, long requestMessages,
       long responseMessages, long requestBytes, long responseBytes, Attributes serverAttributes,
       Context callContext);
+
+  /**
+   * Whether this listener uses {@code requestBytes} / {@code responseBytes}: asked once, when the
+   * interceptor is built; only then do calls get a stream tracer measuring them (which costs an object per
+   * call and a few stores per message).
+   */
+  default boolean wantsSizes() {
+    return true;
+  }
 }

@@ -66,6 +66,8 @@ public final class RpcInstrumenter {
   final SpanKind spanKind;
   /** The end-of-call hook, or null: then nothing is timed or counted for it. */
   final CallListener callListener;
+  /** Whether the listener uses message sizes: then the interceptors add a stream tracer measuring them. */
+  private final boolean measuresSizes;
   private final AttemptTracing attemptTracing;
   private final ConcurrentMap<String, MethodInfo> methods = new ConcurrentHashMap<>();
   private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARNING_INTERVAL_NANOS);
@@ -88,6 +90,7 @@ public final class RpcInstrumenter {
     this.mode = mode;
     this.spanKind = side == RpcSide.CLIENT ? SpanKind.CLIENT : SpanKind.SERVER;
     this.callListener = callListener;
+    this.measuresSizes = callListener != null && callListener.wantsSizes();
     this.attemptTracing = attemptTracing;
     // The propagator's own header names are known and few: cache their keys now, so that extraction
     // (whose getter never caches the names callers send) finds them without building a key per call.
@@ -125,6 +128,14 @@ public final class RpcInstrumenter {
   /** Whether an end-of-call listener (RPC metrics) listens: then clients hand it their server attributes. */
   public boolean listening() {
     return callListener != null;
+  }
+
+  /**
+   * Whether the end-of-call listener uses message sizes (RPC metrics in the old conventions): only then do
+   * the interceptors measure them with a stream tracer ({@link CallSizes}).
+   */
+  public boolean measuresSizes() {
+    return measuresSizes;
   }
 
   /** The per-attempt tracing hook (clients), or {@code null}. */

@@ -32,8 +32,8 @@ import java.util.logging.Logger;
  *       name), {@code error.type} (the code's name, when the call failed by the side's status rule), and on
  *       the client {@code server.address} / {@code server.port};
  *   <li>old (default, {@code rpc/dup}): {@code rpc.client.duration} / {@code rpc.server.duration} (ms), plus
- *       {@code rpc.*.request.size} / {@code rpc.*.response.size} (By, per call, when the wiring knows the
- *       sizes) and {@code rpc.*.requests_per_rpc} / {@code rpc.*.responses_per_rpc} ({count}), attributes
+ *       {@code rpc.*.request.size} / {@code rpc.*.response.size} (By: the call's uncompressed message bytes
+ *       in all, one measurement per call, when a stream tracer measured them, see below) and {@code rpc.*.requests_per_rpc} / {@code rpc.*.responses_per_rpc} ({count}), attributes
  *       {@code rpc.system}, {@code rpc.service}, {@code rpc.method} (short), {@code rpc.grpc.status_code}, and
  *       on the client {@code server.address} / {@code server.port}.
  * </ul>
@@ -46,6 +46,17 @@ import java.util.logging.Logger;
  * {@link AttributeEnricher#metricAttributes(RpcMethod, RpcSide)}, asked once per method; never request ids
  * or baggage. The measurement's {@link Context} carries the call's span, so a sampled call's measurements
  * get an exemplar pointing at it (the SDK's default, trace-based exemplar filter).
+ *
+ * <p>Sizes: the old conventions record them "per message in a streaming batch" and put
+ * {@code rpc.grpc.status_code} on every gRPC measurement; the status is known only when the call ends, so
+ * honouring both would mean holding every message size of a stream until then (unbounded for long streams).
+ * Sizes are therefore recorded once per call, at its end, with the duration's attributes: the sum of the
+ * call's message sizes in each direction. For a unary call (one message each way) that is exactly the
+ * per-message value; for streams the histogram's sum (bytes) is exact, and
+ * {@code sum(size) / sum(requests_per_rpc)} (same attributes) gives the mean message size. A direction
+ * without any message reported (none sent, or a transport that reports no sizes, like in-process) records
+ * nothing. OpenTelemetry's own gRPC instrumentation also records one value per call at its end (the last
+ * message's size).
  */
 public final class RpcMetrics implements CallListener {
 
@@ -161,6 +172,12 @@ public final class RpcMetrics implements CallListener {
       long responseMessages, long requestBytes, long responseBytes, Attributes serverAttributes, Context callContext) {
     method(method.method(), method.known()).record(serverAttributes, code, durationNanos, requestMessages,
         responseMessages, requestBytes, responseBytes, callContext);
+  }
+
+  /** Sizes are recorded only by the old conventions (the new ones define no size metrics). */
+  @Override
+  public boolean wantsSizes() {
+    return mode.emitOld();
   }
 
   /** The side. */

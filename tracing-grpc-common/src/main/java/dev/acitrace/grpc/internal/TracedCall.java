@@ -45,8 +45,8 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   private long sent;
   private long received;
   private Attributes serverAttributes = Attributes.empty();
-  private long requestBytes = -1;
-  private long responseBytes = -1;
+  /** The stream tracer's byte counts, or null (no tracer: sizes unknown). */
+  private CallSizes sizes;
   private Status.Code code;
   private String description;
   private Throwable error;
@@ -136,21 +136,16 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   }
 
   /**
-   * Adds request bytes seen (e.g. by a stream tracer), for the {@link CallListener}. Not synchronized:
-   * report from one thread at a time and before the call ends (e.g. from the tracer's {@code streamClosed}).
+   * Where the {@link CallListener} reads the call's message bytes at the end (a stream tracer's counts);
+   * set before the call starts. Without it the listener is told -1 (unknown).
    */
-  public void addRequestBytes(long bytes) {
-    requestBytes = requestBytes < 0 ? bytes : requestBytes + bytes;
+  public void sizes(CallSizes tracerSizes) {
+    sizes = tracerSizes;
   }
 
   /** Client: the channel's {@code server.address} / {@code server.port}, for the {@link CallListener}. */
   public void serverAttributes(Attributes attributes) {
     serverAttributes = attributes;
-  }
-
-  /** Adds response bytes seen (e.g. by a stream tracer), for the {@link CallListener}; as {@link #addRequestBytes}. */
-  public void addResponseBytes(long bytes) {
-    responseBytes = responseBytes < 0 ? bytes : responseBytes + bytes;
   }
 
   /**
@@ -202,8 +197,10 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   /** Tells {@code listener} how the call ended. */
   void notify(CallListener listener) {
     boolean client = side() == RpcSide.CLIENT;
+    CallSizes bytes = sizes;
     listener.onCallEnd(info, side(), code, nanos, client ? sent : received, client ? received : sent,
-        requestBytes, responseBytes, serverAttributes, context);
+        bytes == null ? -1 : bytes.requestBytes(), bytes == null ? -1 : bytes.responseBytes(),
+        serverAttributes, context);
   }
 
   /** The duration in nanoseconds, once ended; 0 when neither the span recorded nor a listener listened. */

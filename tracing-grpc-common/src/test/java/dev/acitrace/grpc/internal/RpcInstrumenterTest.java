@@ -100,6 +100,58 @@ class RpcInstrumenterTest {
     assertThat(headers.keys()).containsExactly("x-other");
   }
 
+  @Test
+  void callSizes_readWhenTheCallEnds_unknownWithoutThem_andMeasuredOnlyForListenersThatWantThem() {
+    List<String> told = new CopyOnWriteArrayList<>();
+    CallListener listener = (method, side, code, nanos, requests, responses, requestBytes, responseBytes, server,
+        context) -> told.add(requestBytes + "/" + responseBytes);
+    TestBuilder builder = new TestBuilder().config(TracingConfig.of(Map.of())).enrichers(List.of());
+    TracingHooks.callListener(builder, listener);
+    RpcInstrumenter instrumenter = builder.build();
+    MethodDescriptor<String, String> method = MethodDescriptor.<String, String>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("test.Svc/Sizes")
+        .setRequestMarshaller(NONE).setResponseMarshaller(NONE).build();
+    long[] counted = {3, 5};
+    CallSizes sizes = new CallSizes() {
+      @Override
+      public long requestBytes() {
+        return counted[0];
+      }
+
+      @Override
+      public long responseBytes() {
+        return counted[1];
+      }
+    };
+
+    TracedCall without = instrumenter.newCall(instrumenter.method(method), io.opentelemetry.context.Context.root());
+    without.startSpan(new io.grpc.Metadata(), null, null);
+    without.end(io.grpc.Status.Code.OK, null, null, null);
+    TracedCall with = instrumenter.newCall(instrumenter.method(method), io.opentelemetry.context.Context.root());
+    with.sizes(sizes);
+    with.startSpan(new io.grpc.Metadata(), null, null);
+    counted[0] = 30; // counted while the call runs: read at its end
+    with.end(io.grpc.Status.Code.OK, null, null, null);
+
+    assertThat(told).containsExactly("-1/-1", "30/5");
+    assertThat(instrumenter.measuresSizes()).isTrue();
+    TestBuilder notWanting = new TestBuilder().config(TracingConfig.of(Map.of())).enrichers(List.of());
+    TracingHooks.callListener(notWanting, new CallListener() {
+      @Override
+      public void onCallEnd(MethodInfo m, RpcSide side, io.grpc.Status.Code code, long nanos, long requests,
+          long responses, long requestBytes, long responseBytes, io.opentelemetry.api.common.Attributes server,
+          io.opentelemetry.context.Context context) {}
+
+      @Override
+      public boolean wantsSizes() {
+        return false;
+      }
+    });
+    assertThat(notWanting.build().measuresSizes()).isFalse();
+    assertThat(new TestBuilder().config(TracingConfig.of(Map.of())).enrichers(List.of()).build().measuresSizes())
+        .as("no listener (no-op meter provider)").isFalse();
+  }
+
   /** The shared builder core with nothing of either side's own. */
   static final class TestBuilder extends TracingBuilder<TestBuilder> {
     TestBuilder() {

@@ -93,6 +93,14 @@ class RpcMetricsTest {
   }
 
   @Test
+  void wantsSizes_onlyWhenTheOldConventionsAreEmitted() {
+    // the new conventions define no size metrics: no stream tracer is installed to measure them
+    assertThat(metrics(RpcSide.CLIENT, RpcSemconv.Mode.OLD).wantsSizes()).isTrue();
+    assertThat(metrics(RpcSide.SERVER, RpcSemconv.Mode.DUP).wantsSizes()).isTrue();
+    assertThat(metrics(RpcSide.CLIENT, RpcSemconv.Mode.NEW).wantsSizes()).isFalse();
+  }
+
+  @Test
   void newConventions_server_failure_hasErrorType_durationInSeconds_advisedBuckets() {
     RpcMetrics metrics = metrics(RpcSide.SERVER, RpcSemconv.Mode.NEW);
     RpcMetrics.MethodMetrics echo = metrics.method(ECHO, true);

@@ -42,12 +42,15 @@ public final class GrpcServerTracing {
   private final RpcInstrumenter instrumenter;
   private final RequestIdServerInterceptor requestIds;
   private final Set<String> publicBaggage;
+  /** Measures message sizes for the metrics, or null when they record none. */
+  private final ServerSizes sizes;
 
   private GrpcServerTracing(RpcInstrumenter instrumenter, RequestIdServerInterceptor requestIds,
       Set<String> publicBaggage) {
     this.instrumenter = instrumenter;
     this.requestIds = requestIds;
     this.publicBaggage = publicBaggage;
+    this.sizes = instrumenter.measuresSizes() ? new ServerSizes() : null;
   }
 
   /** A builder that traces with {@code openTelemetry}. */
@@ -78,12 +81,17 @@ public final class GrpcServerTracing {
 
   /**
    * Adds an interceptor of this tracing to {@code serverBuilder}. gRPC runs the interceptor added last
-   * first: add this one last, so that its span covers the others and they run in its context.
+   * first: add this one last, so that its span covers the others and they run in its context. When RPC
+   * metrics record message sizes (old conventions), also adds a stream tracer factory measuring them: an
+   * interceptor added with {@link #newInterceptor()} alone records no sizes.
    *
    * @return {@code serverBuilder}
    */
   public <T extends ServerBuilder<?>> T applyTo(T serverBuilder) {
     requireNonNull(serverBuilder, "serverBuilder");
+    if (sizes != null) {
+      serverBuilder.addStreamTracerFactory(sizes);
+    }
     serverBuilder.intercept(newInterceptor());
     return serverBuilder;
   }

@@ -63,6 +63,9 @@ final class TracingServerInterceptor implements ServerInterceptor {
       }
     }
     TracedCall traced = instrumenter.newCall(info, parent);
+    if (instrumenter.measuresSizes()) {
+      ServerSizes.link(traced); // the stream tracer GrpcServerTracing.applyTo added, if it did
+    }
     Span span = traced.startSpan(headers, link, null);
     if (span.isRecording()) {
       setPeer(span, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
