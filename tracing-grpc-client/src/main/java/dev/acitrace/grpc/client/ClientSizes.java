@@ -80,14 +80,12 @@ final class ClientSizes extends ClientStreamTracer.Factory implements CallSizes 
 
     @Override
     public void outboundUncompressedSize(long bytes) {
-      long total = sent;
-      sent = total < 0 ? bytes : total + bytes;
+      sent = CallSizes.plus(sent, bytes);
     }
 
     @Override
     public void inboundUncompressedSize(long bytes) {
-      long total = received;
-      received = total < 0 ? bytes : total + bytes;
+      received = CallSizes.plus(received, bytes);
     }
 
     @Override

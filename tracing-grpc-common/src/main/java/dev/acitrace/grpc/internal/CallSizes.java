@@ -14,4 +14,12 @@ public interface CallSizes {
 
   /** Response bytes (received on a client, sent on a server), or -1 when the transport reported none. */
   long responseBytes();
+
+  /**
+   * A running total after one more message of {@code bytes}: -1 (nothing reported yet) becomes
+   * {@code bytes}. For the single-writer counters of stream tracers.
+   */
+  static long plus(long total, long bytes) {
+    return total < 0 ? bytes : total + bytes;
+  }
 }
