@@ -120,18 +120,22 @@ public final class W3CBaggageCodec implements BaggageCodec {
       if (headers == null) {
         return Baggage.empty();
       }
-      BaggageReader reader = null;
-      while (headers.hasNext()) {
-        String header = headers.next();
-        if (header == null || header.isEmpty()) {
-          continue;
-        }
-        if (reader == null) {
-          reader = new BaggageReader(limits);
-        }
-        reader.readList(header);
+      if (!headers.hasNext()) {
+        return Baggage.empty();
       }
-      return reader == null ? Baggage.empty() : reader.result();
+      BaggageReader reader = BaggageReader.open(limits);
+      try {
+        while (headers.hasNext()) {
+          String header = headers.next();
+          if (header != null && !header.isEmpty()) {
+            reader.readList(header);
+          }
+        }
+      } catch (RuntimeException | Error e) {
+        reader.abandon();
+        throw e;
+      }
+      return reader.result();
     } catch (RuntimeException e) {
       // a carrier or getter that misbehaves must not fail the call that carries the baggage
       return Baggage.empty();
