@@ -269,6 +269,30 @@ public final class RpcInstrumenter {
     return base;
   }
 
+  /**
+   * The caller's context extracted from request headers, on {@link #serverBase()}'s terms: what the current
+   * context holds survives, except a span or baggage the headers did not replace. Extracts into the current
+   * context and takes out only what is left of it, rather than building the stripped base first: with an
+   * in-process, direct-executor channel the current context is the caller's, and the headers replace its
+   * span and baggage anyway (the propagators replace, never merge), which saves two context copies per call.
+   */
+  public Context extractForServer(Metadata headers) {
+    Context current = Context.current();
+    Context extracted = extract(current, headers);
+    if (current == Context.root()) {
+      return extracted;
+    }
+    Span staleSpan = Span.fromContextOrNull(current);
+    if (staleSpan != null && Span.fromContextOrNull(extracted) == staleSpan) {
+      extracted = extracted.with(Span.getInvalid());
+    }
+    Baggage staleBaggage = Baggage.fromContextOrNull(current);
+    if (staleBaggage != null && Baggage.fromContextOrNull(extracted) == staleBaggage) {
+      extracted = extracted.with(Baggage.empty());
+    }
+    return extracted;
+  }
+
   private void propagationFailed(String what, RuntimeException e) {
     logRateLimited("propagator " + propagator + " failed to " + what + "; the call goes on without it", e);
   }
