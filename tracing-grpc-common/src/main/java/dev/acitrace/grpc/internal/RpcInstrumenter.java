@@ -336,25 +336,8 @@ public final class RpcInstrumenter {
   }
 
   private void record(TracedCall call, Span span) {
-    Status.Code code = call.code();
-    if (mode.emitOld()) {
-      span.setAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, code.value());
-    }
-    if (mode.emitNew()) {
-      span.setAttribute(RpcSemconv.RPC_RESPONSE_STATUS_CODE, code.name());
-    }
+    recordStatus(span, call.code(), call.statusDescription());
     span.setAttribute(RpcSemconv.RPC_GRPC_DURATION_MS, TimeUnit.NANOSECONDS.toMillis(call.durationNanos()));
-    if (isError(code)) {
-      if (mode.emitNew()) {
-        span.setAttribute(RpcSemconv.ERROR_TYPE, code.name());
-      }
-      String description = call.statusDescription();
-      if (description != null) {
-        span.setStatus(StatusCode.ERROR, description);
-      } else {
-        span.setStatus(StatusCode.ERROR);
-      }
-    }
     Throwable error = call.error();
     if (error != null) {
       span.recordException(error);
@@ -368,6 +351,30 @@ public final class RpcInstrumenter {
         enricher.onEnd(call, call, span);
       } catch (Throwable e) {
         enricherFailed(enricher, "onEnd", e);
+      }
+    }
+  }
+
+  /**
+   * Records {@code code} on a recording span as this side's rule says (status code attributes of the
+   * semantic-convention generation(s) written; for an error, {@code error.type} and the ERROR status with
+   * {@code description}, which may be null): for call spans and the attempt spans of the hooks alike.
+   */
+  public void recordStatus(Span span, Status.Code code, String description) {
+    if (mode.emitOld()) {
+      span.setAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, code.value());
+    }
+    if (mode.emitNew()) {
+      span.setAttribute(RpcSemconv.RPC_RESPONSE_STATUS_CODE, code.name());
+    }
+    if (isError(code)) {
+      if (mode.emitNew()) {
+        span.setAttribute(RpcSemconv.ERROR_TYPE, code.name());
+      }
+      if (description != null) {
+        span.setStatus(StatusCode.ERROR, description);
+      } else {
+        span.setStatus(StatusCode.ERROR);
       }
     }
   }
