@@ -180,7 +180,8 @@ final class ArrayBaggage implements Baggage {
 
   /**
    * Collects entries in key order, each with its size as the W3C format writes it; the reader finds a
-   * key first, then inserts or replaces. Not thread-safe.
+   * key first, then inserts or replaces. Reused: {@link #buildAndClear} copies what it holds into an exactly
+   * sized baggage and empties it. Not thread-safe.
    */
   static final class Builder {
     private String[] keys;
@@ -219,8 +220,20 @@ final class ArrayBaggage implements Baggage {
       size++;
     }
 
-    Baggage build() {
-      return size == 0 ? Baggage.empty() : new ArrayBaggage(keys, entries, size);
+    /** The baggage of the entries collected (exactly sized arrays); empties this builder. */
+    Baggage buildAndClear() {
+      if (size == 0) {
+        return Baggage.empty();
+      }
+      Baggage built = new ArrayBaggage(java.util.Arrays.copyOf(keys, size), java.util.Arrays.copyOf(entries, size), size);
+      java.util.Arrays.fill(keys, 0, size, null); // nothing of one call stays reachable from the thread
+      java.util.Arrays.fill(entries, 0, size, null);
+      size = 0;
+      if (keys.length > 64) {
+        keys = new String[8]; // a baggage past the W3C member limit does not keep its arrays on the thread
+        entries = new Entry[8];
+      }
+      return built;
     }
 
     private void ensureRoom() {

@@ -5,8 +5,11 @@ import io.opentelemetry.api.baggage.BaggageEntryMetadata;
 
 /**
  * The state of one extraction: entries accepted so far, counted against the limits. One instance per
- * {@code extract} call; not thread-safe. Parsing is a single forward pass over each header with table
- * lookups; a member that does not parse is skipped and parsing goes on after the next comma.
+ * thread, reused by every {@code extract} on it ({@link #open} ... {@link #result}); not thread-safe.
+ * Parsing is a single forward pass over each header with table lookups; a member that does not parse is
+ * skipped and parsing goes on after the next comma. An extraction allocates the resulting baggage (exactly
+ * sized), its entries and their values; keys seen before come from {@link BaggageWire#key}'s cache, and
+ * nothing is decoded for a member the limits turn away.
  *
  * <p>The limits count what an inject will write for the accepted entries, not the wire bytes read: a
  * broken escape decodes to U+FFFD and re-encodes as nine bytes, a {@code +} re-encodes as three, optional
@@ -15,22 +18,47 @@ import io.opentelemetry.api.baggage.BaggageEntryMetadata;
  */
 final class BaggageReader {
 
-  private final int maxMembers;
-  private final int maxBytes;
-  private ArrayBaggage.Builder builder;
+  private static final ThreadLocal<BaggageReader> READER = ThreadLocal.withInitial(BaggageReader::new);
+
+  private int maxMembers;
+  private int maxBytes;
+  private boolean busy;
+  private final ArrayBaggage.Builder builder = new ArrayBaggage.Builder(8);
   /** Accepted entries, and their sizes as written ({@code key=value[;properties]}), separators excluded. */
   private int members;
   private int bytes;
   /** Reused for decoding values that hold escapes, so a value costs one allocation: its String. */
   private byte[] scratch;
 
-  BaggageReader(BaggageLimits limits) {
-    this.maxMembers = limits.maxMembers();
-    this.maxBytes = limits.maxBytes();
+  private BaggageReader() {}
+
+  /**
+   * This thread's reader, emptied and set to {@code limits}; {@link #result} hands it back. A getter that
+   * extracts again while the thread's reader is open (a reentrant carrier) gets a reader of its own.
+   */
+  static BaggageReader open(BaggageLimits limits) {
+    BaggageReader reader = READER.get();
+    if (reader.busy) {
+      reader = new BaggageReader();
+    }
+    reader.busy = true;
+    reader.maxMembers = limits.maxMembers();
+    reader.maxBytes = limits.maxBytes();
+    reader.members = 0;
+    reader.bytes = 0;
+    return reader;
   }
 
+  /** The baggage read since {@link #open}, empty when nothing was accepted; closes the reader. */
   Baggage result() {
-    return builder == null ? Baggage.empty() : builder.build();
+    busy = false;
+    return builder.buildAndClear();
+  }
+
+  /** Closes the reader without a result (the getter threw). */
+  void abandon() {
+    busy = false;
+    builder.buildAndClear();
   }
 
   /** Reads a W3C baggage string: list-members separated by commas. */
@@ -51,7 +79,10 @@ final class BaggageReader {
       start++;
     }
     int keyEnd = start;
-    while (keyEnd < end && BaggageWire.isTokenChar(s.charAt(keyEnd))) {
+    int hash = 0; // String.hashCode of the key, for the key cache
+    char c;
+    while (keyEnd < end && BaggageWire.isTokenChar(c = s.charAt(keyEnd))) {
+      hash = 31 * hash + c;
       keyEnd++;
     }
     if (keyEnd == start) {
@@ -64,15 +95,16 @@ final class BaggageReader {
     if (i == end || s.charAt(i) != '=') {
       return;
     }
-    readValue(s, start, keyEnd, null, i + 1, end);
+    readValue(s, start, keyEnd, hash, null, i + 1, end);
   }
 
   /**
-   * Reads an entry given as a key (either {@code s[keyStart, keyEnd)} or {@code key}) and the text
-   * {@code OWS value *( OWS ";" OWS property ) OWS} in {@code s[from, end)}; skips it whole when that
-   * text does not follow the grammar or the entry does not fit the limits.
+   * Reads an entry given as a key (either {@code s[keyStart, keyEnd)}, whose {@code String.hashCode} is
+   * {@code keyHash}, or {@code key}) and the text {@code OWS value *( OWS ";" OWS property ) OWS} in
+   * {@code s[from, end)}; skips it whole when that text does not follow the grammar or the entry does not
+   * fit the limits.
    */
-  void readValue(String s, int keyStart, int keyEnd, String key, int from, int end) {
+  void readValue(String s, int keyStart, int keyEnd, int keyHash, String key, int from, int end) {
     int i = from;
     while (i < end && BaggageWire.isOws(s.charAt(i))) {
       i++;
@@ -106,30 +138,37 @@ final class BaggageReader {
       }
     }
     if (key == null) {
-      key = s.substring(keyStart, keyEnd);
+      key = BaggageWire.key(s, keyStart, keyEnd, keyHash);
     }
-    int at = builder == null ? -1 : builder.find(key);
+    int at = builder.find(key);
     if (at < 0 && members >= maxMembers) {
       return; // no slot for a new key; a later value of an accepted key may still replace it
     }
-    if (escapes && (scratch == null || scratch.length < valueEnd - valueStart)) {
-      scratch = new byte[Math.max(64, valueEnd - valueStart)];
+    // A value without escapes is measured before it is decoded, so one that does not fit costs nothing.
+    int keyAndProperties = key.length() + 1 + (propertiesStart < 0 ? 0 : 1 + propertiesEnd - propertiesStart);
+    String value = null;
+    int valueSize;
+    if (escapes || plus) {
+      if (escapes && (scratch == null || scratch.length < valueEnd - valueStart)) {
+        scratch = new byte[Math.max(64, valueEnd - valueStart)];
+      }
+      value = BaggageWire.decodeValue(s, valueStart, valueEnd, escapes, scratch);
+      valueSize = BaggageWire.encodedValueLength(value);
+    } else {
+      valueSize = valueEnd - valueStart;
     }
-    String value = BaggageWire.decodeValue(s, valueStart, valueEnd, escapes, scratch);
-    int size = key.length() + 1
-        + (escapes || plus ? BaggageWire.encodedValueLength(value) : valueEnd - valueStart)
-        + (propertiesStart < 0 ? 0 : 1 + propertiesEnd - propertiesStart);
+    int size = keyAndProperties + valueSize;
     int needed = at >= 0 ? bytes - builder.sizeAt(at) + size : bytes + size;
     int separators = at >= 0 ? members - 1 : members;
     if (needed + separators > maxBytes) {
       return; // too big to fit: drop this member whole, a later smaller one may still fit
     }
+    if (value == null) {
+      value = s.substring(valueStart, valueEnd);
+    }
     BaggageEntryMetadata metadata = propertiesStart < 0
         ? BaggageEntryMetadata.empty()
         : BaggageEntryMetadata.create(s.substring(propertiesStart, propertiesEnd));
-    if (builder == null) {
-      builder = new ArrayBaggage.Builder(Math.min(maxMembers, 8));
-    }
     if (at >= 0) {
       builder.replace(at, value, metadata, size); // duplicate key: the last one wins, as in OpenTelemetry
     } else {

@@ -90,6 +90,23 @@ final class BaggageWire {
     return true;
   }
 
+  /**
+   * The key {@code s[start, end)}, a token read from a header whose {@code String.hashCode} is {@code hash}:
+   * the cached String when this key was seen before (written or read), a new one (then cached) otherwise.
+   * Callers pick keys from a small set, so reading them usually allocates nothing.
+   */
+  static String key(String s, int start, int end, int hash) {
+    int slot = hash & (VALID_KEYS.length - 1);
+    String known = VALID_KEYS[slot];
+    int length = end - start;
+    if (known != null && known.length() == length && s.regionMatches(start, known, 0, length)) {
+      return known;
+    }
+    String key = s.substring(start, end);
+    VALID_KEYS[slot] = key; // a token by construction: valid for the writer too
+    return key;
+  }
+
   /** Whether {@code key} is a non-empty W3C {@code token}. */
   static boolean isValidKey(String key) {
     int n = key.length();

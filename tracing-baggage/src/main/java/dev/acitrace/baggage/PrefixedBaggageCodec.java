@@ -126,24 +126,27 @@ public final class PrefixedBaggageCodec implements BaggageCodec {
         return Baggage.empty();
       }
       BaggageReader reader = null;
-      for (String name : names) {
-        if (name == null
-            || name.length() <= PREFIX.length()
-            || !name.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
-          continue;
+      try {
+        for (String name : names) {
+          if (name == null
+              || name.length() <= PREFIX.length()
+              || !name.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
+            continue;
+          }
+          String key = keyOf(name);
+          String value = key == null ? null : getter.get(carrier, name);
+          if (value != null) {
+            if (reader == null) {
+              reader = BaggageReader.open(limits);
+            }
+            reader.readValue(value, 0, 0, 0, key, 0, value.length());
+          }
         }
-        String key = keyOf(name);
-        if (key == null) {
-          continue;
+      } catch (RuntimeException | Error e) {
+        if (reader != null) {
+          reader.abandon();
         }
-        String value = getter.get(carrier, name);
-        if (value == null) {
-          continue;
-        }
-        if (reader == null) {
-          reader = new BaggageReader(limits);
-        }
-        reader.readValue(value, 0, 0, key, 0, value.length());
+        throw e;
       }
       return reader == null ? Baggage.empty() : reader.result();
     } catch (RuntimeException e) {

@@ -93,17 +93,24 @@ public final class W3CBaggageCodec implements BaggageCodec {
       return;
     }
     Writer writer = WRITER.get();
-    if (writer.busy) {
-      // a Baggage whose forEach injects again on this thread: the thread's writer is taken
-      writer = new Writer();
-    }
     String header;
-    writer.start(limits);
-    try {
-      baggage.forEach(writer);
-      header = writer.members > 0 ? writer.toString() : null;
-    } finally {
-      writer.finish();
+    if (writer.lastBaggage == baggage && writer.lastCodec == this) {
+      // Baggage is immutable: the one this thread wrote last (a caller making several calls in one
+      // context) gets the header it got then
+      header = writer.lastHeader;
+    } else {
+      if (writer.busy) {
+        // a Baggage whose forEach injects again on this thread: the thread's writer is taken
+        writer = new Writer();
+      }
+      writer.start(limits);
+      try {
+        baggage.forEach(writer);
+        header = writer.members > 0 ? writer.toString() : null;
+      } finally {
+        writer.finish();
+      }
+      writer.remember(this, baggage, header);
     }
     if (header != null) {
       setter.set(carrier, HEADER, header);
@@ -120,18 +127,22 @@ public final class W3CBaggageCodec implements BaggageCodec {
       if (headers == null) {
         return Baggage.empty();
       }
-      BaggageReader reader = null;
-      while (headers.hasNext()) {
-        String header = headers.next();
-        if (header == null || header.isEmpty()) {
-          continue;
-        }
-        if (reader == null) {
-          reader = new BaggageReader(limits);
-        }
-        reader.readList(header);
+      if (!headers.hasNext()) {
+        return Baggage.empty();
       }
-      return reader == null ? Baggage.empty() : reader.result();
+      BaggageReader reader = BaggageReader.open(limits);
+      try {
+        while (headers.hasNext()) {
+          String header = headers.next();
+          if (header != null && !header.isEmpty()) {
+            reader.readList(header);
+          }
+        }
+      } catch (RuntimeException | Error e) {
+        reader.abandon();
+        throw e;
+      }
+      return reader.result();
     } catch (RuntimeException e) {
       // a carrier or getter that misbehaves must not fail the call that carries the baggage
       return Baggage.empty();
@@ -143,13 +154,20 @@ public final class W3CBaggageCodec implements BaggageCodec {
     return "W3CBaggageCodec{" + limits + "}";
   }
 
-  /** Writes members into its ASCII buffer; one instance per thread, reused by every inject on it. */
+  /**
+   * Writes members into its ASCII buffer; one instance per thread, reused by every inject on it. Remembers
+   * the last baggage it wrote, with the codec and the header (null: nothing to write), so that injecting the
+   * same baggage again costs nothing.
+   */
   private static final class Writer extends BaggageWire.AsciiBuffer
       implements BiConsumer<String, BaggageEntry> {
     int maxMembers;
     int maxBytes;
     int members;
     boolean busy;
+    W3CBaggageCodec lastCodec;
+    Baggage lastBaggage;
+    String lastHeader;
 
     Writer() {
       super(SCRATCH);
@@ -161,6 +179,12 @@ public final class W3CBaggageCodec implements BaggageCodec {
       maxBytes = limits.maxBytes();
       members = 0;
       length = 0;
+    }
+
+    void remember(W3CBaggageCodec codec, Baggage baggage, String header) {
+      lastCodec = codec;
+      lastBaggage = baggage;
+      lastHeader = header;
     }
 
     void finish() {

@@ -298,6 +298,45 @@ class W3CBaggageCodecTest extends BaggageCodecConformanceTest {
   }
 
   /** A baggage that hands everything to another one; tests override what they need. */
+  // ---- per-thread reuse (writer's last header, one reader per thread) ---------------------------------
+
+  @Test
+  void inject_sameBaggageAgain_sameHeader_andAnotherCodecsLimitsStillApply() {
+    Baggage baggage = Baggage.builder().put("a", "1").put("b", "2").build();
+    W3CBaggageCodec oneMember = W3CBaggageCodec.create(new BaggageLimits(1, 8192));
+
+    assertThat(inject(codec(), baggage).headers.get("baggage")).containsExactly("a=1,b=2");
+    assertThat(inject(codec(), baggage).headers.get("baggage")).containsExactly("a=1,b=2");
+    // the header this thread wrote last for the same baggage was made under other limits
+    assertThat(inject(oneMember, baggage).headers.get("baggage")).containsExactly("a=1");
+    assertThat(inject(codec(), baggage.toBuilder().put("c", "3").build()).headers.get("baggage"))
+        .containsExactly("a=1,b=2,c=3");
+  }
+
+  @Test
+  void extract_twiceOnOneThread_theFirstResultKeepsItsEntries() {
+    Baggage first = extract("a=1,b=2,c=3");
+    Baggage second = extract("x=9");
+
+    assertThat(first.size()).isEqualTo(3);
+    assertThat(first.getEntryValue("a")).isEqualTo("1");
+    assertThat(first.getEntryValue("c")).isEqualTo("3");
+    assertThat(first.getEntryValue("x")).isNull();
+    assertThat(second.size()).isEqualTo(1);
+    assertThat(second.getEntryValue("x")).isEqualTo("9");
+    assertThat(second.getEntryValue("a")).isNull();
+  }
+
+  @Test
+  void extract_keySeenBefore_andAnEqualLengthOtherKey_bothRead() {
+    // the key cache answers by hash slot: "Aa" and "BB" share String.hashCode, so one evicts the other
+    assertThat(extract("Aa=1").getEntryValue("Aa")).isEqualTo("1");
+    Baggage both = extract("Aa=1,BB=2");
+    assertThat(both.getEntryValue("Aa")).isEqualTo("1");
+    assertThat(both.getEntryValue("BB")).isEqualTo("2");
+    assertThat(both.size()).isEqualTo(2);
+  }
+
   private static class ForwardingBaggage implements Baggage {
     private final Baggage delegate;
 

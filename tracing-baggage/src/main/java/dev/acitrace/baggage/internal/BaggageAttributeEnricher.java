@@ -3,10 +3,12 @@ package dev.acitrace.baggage.internal;
 import dev.acitrace.api.spi.AttributeEnricher;
 import dev.acitrace.api.spi.RpcRequestInfo;
 import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.baggage.BaggageEntry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.BiConsumer;
 
 /**
  * Copies allowed baggage entries onto a starting span. The decision and the {@link AttributeKey} for a
@@ -25,6 +27,7 @@ final class BaggageAttributeEnricher implements AttributeEnricher {
   private final KeyFilter exclude;
   private final int maxValueLength;
   private final ConcurrentMap<String, AttributeKey<String>> keys = new ConcurrentHashMap<>();
+  private final ThreadLocal<Copier> copiers = ThreadLocal.withInitial(Copier::new);
 
   BaggageAttributeEnricher(KeyFilter include, KeyFilter exclude, int maxValueLength) {
     this.include = include;
@@ -44,12 +47,32 @@ final class BaggageAttributeEnricher implements AttributeEnricher {
     if (baggage.isEmpty()) {
       return;
     }
-    baggage.forEach((key, entry) -> {
+    Copier copier = copiers.get();
+    if (copier.span != null) {
+      copier = new Copier(); // a Baggage whose forEach starts another span on this thread
+    }
+    copier.span = span;
+    try {
+      baggage.forEach(copier);
+    } finally {
+      copier.span = null; // the thread keeps no span
+    }
+  }
+
+  /**
+   * Copies the allowed entries onto {@link #span}: one per thread, reused by every call on it, where a
+   * lambda capturing the span would be an object per span.
+   */
+  private final class Copier implements BiConsumer<String, BaggageEntry> {
+    Span span;
+
+    @Override
+    public void accept(String key, BaggageEntry entry) {
       AttributeKey<String> attribute = attributeKey(key);
       if (attribute != SKIP) {
         span.setAttribute(attribute, cap(entry.getValue()));
       }
-    });
+    }
   }
 
   AttributeKey<String> attributeKey(String key) {

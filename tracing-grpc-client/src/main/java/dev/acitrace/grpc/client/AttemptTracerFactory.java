@@ -1,6 +1,5 @@
 package dev.acitrace.grpc.client;
 
-import dev.acitrace.grpc.internal.RpcSemconv;
 import dev.acitrace.grpc.internal.RpcInstrumenter;
 import dev.acitrace.grpc.internal.TracedCall;
 import io.grpc.Attributes;
@@ -11,7 +10,6 @@ import io.grpc.Status;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.logging.Level;
@@ -145,25 +143,7 @@ final class AttemptTracerFactory extends ClientStreamTracer.Factory {
       }
       try {
         if (span.isRecording()) {
-          RpcSemconv.Mode mode = instrumenter.semconvMode();
-          Status.Code code = status.getCode();
-          if (mode.emitOld()) {
-            span.setAttribute(RpcSemconv.RPC_GRPC_STATUS_CODE, code.value());
-          }
-          if (mode.emitNew()) {
-            span.setAttribute(RpcSemconv.RPC_RESPONSE_STATUS_CODE, code.name());
-          }
-          if (instrumenter.isError(code)) {
-            if (mode.emitNew()) {
-              span.setAttribute(RpcSemconv.ERROR_TYPE, code.name());
-            }
-            String description = status.getDescription();
-            if (description != null) {
-              span.setStatus(StatusCode.ERROR, description);
-            } else {
-              span.setStatus(StatusCode.ERROR);
-            }
-          }
+          instrumenter.recordStatus(span, status.getCode(), status.getDescription());
         }
       } catch (RuntimeException e) {
         logger.log(Level.FINE, "recording an attempt's status failed", e);

@@ -12,7 +12,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * One traced call, client or server, from span start to its single end: the lifecycle the client call and
@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  */
 public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
 
-  private static final AtomicIntegerFieldUpdater<TracedCall> ENDED =
-      AtomicIntegerFieldUpdater.newUpdater(TracedCall.class, "ended");
+  /** The end guard: the status code, set once (null until the call ended). */
+  private static final AtomicReferenceFieldUpdater<TracedCall, Status.Code> CODE =
+      AtomicReferenceFieldUpdater.newUpdater(TracedCall.class, Status.Code.class, "code");
 
   private final RpcInstrumenter instrumenter;
   private final MethodInfo info;
@@ -41,13 +42,13 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
    * the duration at the end (one field for both: a call object is allocated per call).
    */
   private long nanos;
-  private volatile int ended;
   private long sent;
   private long received;
   private Attributes serverAttributes = Attributes.empty();
   /** The stream tracer's byte counts, or null (no tracer: sizes unknown). */
   private CallSizes sizes;
-  private Status.Code code;
+  /** Null until the call ended; set once, by the end that wins (the guard: no separate flag per call). */
+  private volatile Status.Code code;
   private String description;
   private Throwable error;
   private Metadata trailers;
@@ -122,7 +123,7 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   /** Counts a message sent; adds its event when enabled, the span records and has not ended. */
   public void messageSent() {
     long id = ++sent;
-    if (instrumenter.messageEvents && ended == 0) {
+    if (instrumenter.messageEvents && code == null) {
       instrumenter.messageEvent(span, true, id);
     }
   }
@@ -130,7 +131,7 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   /** Counts a message received; adds its event when enabled, the span records and has not ended. */
   public void messageReceived() {
     long id = ++received;
-    if (instrumenter.messageEvents && ended == 0) {
+    if (instrumenter.messageEvents && code == null) {
       instrumenter.messageEvent(span, false, id);
     }
   }
@@ -158,10 +159,9 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
    * @param endTrailers the response trailers (capture, enrichers), or null when there are none
    */
   public boolean end(Status.Code status, String statusDescription, Throwable thrown, Metadata endTrailers) {
-    if (!ENDED.compareAndSet(this, 0, 1)) {
+    if (!CODE.compareAndSet(this, null, status != null ? status : Status.Code.UNKNOWN)) {
       return false;
     }
-    code = status;
     description = statusDescription;
     error = thrown;
     trailers = endTrailers;

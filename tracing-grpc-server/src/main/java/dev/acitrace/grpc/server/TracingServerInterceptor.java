@@ -46,12 +46,11 @@ final class TracingServerInterceptor implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     // A malformed header yields the root context: a new trace, never a failed call.
-    Context base = RpcInstrumenter.serverBase();
-    Context parent = instrumenter.extract(base, headers);
+    Context parent = instrumenter.extractForServer(headers);
     SpanContext link = null;
     if (publicBaggage != null) {
       link = Span.fromContext(parent).getSpanContext();
-      parent = keepOnly(base, Baggage.fromContext(parent), publicBaggage);
+      parent = keepOnly(RpcInstrumenter.serverBase(), Baggage.fromContext(parent), publicBaggage);
     }
     String requestId = null;
     if (requestIds != null) {
