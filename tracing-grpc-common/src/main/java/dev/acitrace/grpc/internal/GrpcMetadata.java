@@ -33,6 +33,20 @@ public final class GrpcMetadata {
   /** The same names, for values handed over as the ASCII bytes gRPC stores (see {@link Setter}). */
   private static final ConcurrentMap<String, Metadata.Key<byte[]>> byteKeys = new ConcurrentHashMap<>();
 
+  /** Values that are already the ASCII bytes gRPC stores: put and read as they are, no copy. */
+  private static final InternalMetadata.TrustedAsciiMarshaller<byte[]> ASCII_BYTES =
+      new InternalMetadata.TrustedAsciiMarshaller<>() {
+        @Override
+        public byte[] toAsciiString(byte[] value) {
+          return value;
+        }
+
+        @Override
+        public byte[] parseAsciiString(byte[] serialized) {
+          return serialized;
+        }
+      };
+
   /** Per thread, the last value set for a few header names and its bytes (see {@link Setter}). */
   private static final ThreadLocal<RecentValues> RECENT = ThreadLocal.withInitial(RecentValues::new);
 
@@ -188,27 +202,12 @@ public final class GrpcMetadata {
   private static Metadata.Key<byte[]> byteKey(String name) {
     Metadata.Key<byte[]> key = byteKeys.get(name);
     if (key == null) {
-      key = InternalMetadata.keyOf(name, AsciiBytes.INSTANCE);
+      key = InternalMetadata.keyOf(name, ASCII_BYTES);
       if (byteKeys.size() < MAX_CACHED_KEYS) {
         byteKeys.putIfAbsent(name, key);
       }
     }
     return key;
-  }
-
-  /** Values that are already the ASCII bytes gRPC stores for a text header: put and read as they are. */
-  private enum AsciiBytes implements InternalMetadata.TrustedAsciiMarshaller<byte[]> {
-    INSTANCE;
-
-    @Override
-    public byte[] toAsciiString(byte[] value) {
-      return value; // no copy: RecentValues hands out bytes nobody writes into
-    }
-
-    @Override
-    public byte[] parseAsciiString(byte[] serialized) {
-      return serialized;
-    }
   }
 
   /**
