@@ -3,13 +3,11 @@ package dev.acitrace.grpc.internal;
 import static java.util.Objects.requireNonNull;
 
 import dev.acitrace.api.MetadataView;
-import io.grpc.InternalMetadata;
 import io.grpc.Metadata;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.Collections;
 import java.util.Iterator;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -30,25 +28,6 @@ public final class GrpcMetadata {
   private static final int MAX_CACHED_KEYS = 512;
 
   private static final ConcurrentMap<String, Metadata.Key<String>> keys = new ConcurrentHashMap<>();
-  /** The same names, for values handed over as the ASCII bytes gRPC stores (see {@link Setter}). */
-  private static final ConcurrentMap<String, Metadata.Key<byte[]>> byteKeys = new ConcurrentHashMap<>();
-
-  /** Values that are already the ASCII bytes gRPC stores: put and read as they are, no copy. */
-  private static final InternalMetadata.TrustedAsciiMarshaller<byte[]> ASCII_BYTES =
-      new InternalMetadata.TrustedAsciiMarshaller<>() {
-        @Override
-        public byte[] toAsciiString(byte[] value) {
-          return value;
-        }
-
-        @Override
-        public byte[] parseAsciiString(byte[] serialized) {
-          return serialized;
-        }
-      };
-
-  /** Per thread, the last value set for a few header names and its bytes (see {@link Setter}). */
-  private static final ThreadLocal<RecentValues> RECENT = ThreadLocal.withInitial(RecentValues::new);
 
   private static final TextMapGetter<Metadata> GETTER = new Getter();
   private static final TextMapSetter<Metadata> SETTER = new Setter();
@@ -186,7 +165,7 @@ public final class GrpcMetadata {
       }
       Metadata.Key<String> k = asciiKey(key);
       carrier.discardAll(k); // replace, never append: see setter()
-      carrier.put(byteKey(key), RECENT.get().bytes(key, value));
+      carrier.put(k, value);
     }
 
     @Override
@@ -194,52 +173,6 @@ public final class GrpcMetadata {
       return "GrpcMetadata.setter()";
     }
   }
-
-  /**
-   * The key of {@code name} (valid: {@link #asciiKey} took it) for values given as ASCII bytes; cached as
-   * {@link #asciiKey} caches.
-   */
-  private static Metadata.Key<byte[]> byteKey(String name) {
-    Metadata.Key<byte[]> key = byteKeys.get(name);
-    if (key == null) {
-      key = InternalMetadata.keyOf(name, ASCII_BYTES);
-      if (byteKeys.size() < MAX_CACHED_KEYS) {
-        byteKeys.putIfAbsent(name, key);
-      }
-    }
-    return key;
-  }
-
-  /**
-   * The last value set per header name (a few names, by hash) and its ASCII bytes, which is what gRPC
-   * stores for a text header. A value equal to the last one of its name (the same baggage on every call of
-   * a request, or of a session) gets the same bytes, so setting it copies nothing. The bytes are shared by
-   * the {@link Metadata} of several calls; gRPC never writes into a header value it holds.
-   */
-  private static final class RecentValues {
-    private final String[] names = new String[4];
-    private final String[] values = new String[4];
-    private final byte[][] bytes = new byte[4][];
-
-    byte[] bytes(String name, String value) {
-      int slot = name.hashCode() & 3;
-      String last = values[slot];
-      if (last != null && (last == value || last.equals(value)) && name.equals(names[slot])) {
-        return bytes[slot];
-      }
-      // what Metadata's ASCII keys do with a String value: non-ASCII characters become '?'
-      byte[] encoded = value.getBytes(StandardCharsets.US_ASCII);
-      if (value.length() <= MAX_RECENT_LENGTH) {
-        names[slot] = name;
-        values[slot] = value;
-        bytes[slot] = encoded;
-      }
-      return encoded;
-    }
-  }
-
-  /** Longer values are not kept per thread (the W3C baggage limit is 8192 bytes). */
-  private static final int MAX_RECENT_LENGTH = 8192;
 
   private static final class View implements MetadataView {
     private final Metadata metadata;
