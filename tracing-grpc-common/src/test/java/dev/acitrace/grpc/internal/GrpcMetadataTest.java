@@ -141,23 +141,4 @@ class GrpcMetadataTest {
     assertThat(headers.get(GrpcMetadata.asciiKey("other"))).isEqualTo("kept");
   }
 
-  @Test
-  void setter_repeatedValueReusedAcrossHeaders_changedValueWrittenAsSet() {
-    Metadata.Key<String> baggage = Metadata.Key.of("baggage", Metadata.ASCII_STRING_MARSHALLER);
-    Metadata.Key<String> tracestate = Metadata.Key.of("tracestate", Metadata.ASCII_STRING_MARSHALLER);
-    Metadata first = new Metadata();
-    Metadata second = new Metadata();
-    Metadata third = new Metadata();
-
-    GrpcMetadata.setter().set(first, "baggage", "a=1");
-    GrpcMetadata.setter().set(second, "baggage", new String("a=1")); // equal, not the same String
-    GrpcMetadata.setter().set(third, "baggage", "a=2");
-    GrpcMetadata.setter().set(third, "tracestate", "a=2"); // another name in the same per-thread slot
-    GrpcMetadata.setter().set(first, "baggage", "a=2");
-
-    assertThat(first.getAll(baggage)).containsExactly("a=2");
-    assertThat(second.getAll(baggage)).containsExactly("a=1");
-    assertThat(third.getAll(baggage)).containsExactly("a=2");
-    assertThat(third.getAll(tracestate)).containsExactly("a=2");
-  }
 }
