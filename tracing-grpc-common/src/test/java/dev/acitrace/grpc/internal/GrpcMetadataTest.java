@@ -140,5 +140,4 @@ class GrpcMetadataTest {
     assertThat(headers.getAll(GrpcMetadata.asciiKey("baggage"))).containsExactly("a=1");
     assertThat(headers.get(GrpcMetadata.asciiKey("other"))).isEqualTo("kept");
   }
-
 }
