@@ -63,7 +63,7 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
     } catch (RuntimeException | Error e) {
       try {
         Status status = Status.fromThrowable(e);
-        traced.end(status.getCode(), status.getDescription(), e, null);
+        traced.end(status.getCause() == e ? status : status.withCause(e), null);
       } catch (RuntimeException | Error endFailure) {
         e.addSuppressed(endFailure); // the caller must see why start failed, not why the span did
       }
@@ -115,7 +115,7 @@ final class TracingClientCall<ReqT, RespT> extends ForwardingClientCall.SimpleFo
       try (Scope ignored = traced.parentContext().makeCurrent()) {
         try {
           // End before handing over: the caller may act on the result at once and expects the span done.
-          traced.end(status.getCode(), status.getDescription(), status.getCause(), trailers);
+          traced.end(status, trailers);
         } finally {
           // Whatever ending the span throws, the application hears how its call ended.
           super.onClose(status, trailers);

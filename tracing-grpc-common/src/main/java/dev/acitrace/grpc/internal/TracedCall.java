@@ -27,9 +27,9 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  */
 public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
 
-  /** The end guard: the status code, set once (null until the call ended). */
-  private static final AtomicReferenceFieldUpdater<TracedCall, Status.Code> CODE =
-      AtomicReferenceFieldUpdater.newUpdater(TracedCall.class, Status.Code.class, "code");
+  /** The end guard: the status, set once (null until the call ended). */
+  private static final AtomicReferenceFieldUpdater<TracedCall, Status> STATUS =
+      AtomicReferenceFieldUpdater.newUpdater(TracedCall.class, Status.class, "status");
 
   private final RpcInstrumenter instrumenter;
   private final MethodInfo info;
@@ -47,10 +47,11 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   private Attributes serverAttributes = Attributes.empty();
   /** The stream tracer's byte counts, or null (no tracer: sizes unknown). */
   private CallSizes sizes;
-  /** Null until the call ended; set once, by the end that wins (the guard: no separate flag per call). */
-  private volatile Status.Code code;
-  private String description;
-  private Throwable error;
+  /**
+   * Null until the call ended; set once, by the end that wins (the guard: no separate flag per call). One
+   * gRPC {@link Status} holds the code, description and cause the end records, in one field for all three.
+   */
+  private volatile Status status;
   private Metadata trailers;
 
   TracedCall(RpcInstrumenter instrumenter, MethodInfo info, Context parent) {
@@ -123,7 +124,7 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   /** Counts a message sent; adds its event when enabled, the span records and has not ended. */
   public void messageSent() {
     long id = ++sent;
-    if (instrumenter.messageEvents && code == null) {
+    if (instrumenter.messageEvents && status == null) {
       instrumenter.messageEvent(span, true, id);
     }
   }
@@ -131,7 +132,7 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   /** Counts a message received; adds its event when enabled, the span records and has not ended. */
   public void messageReceived() {
     long id = ++received;
-    if (instrumenter.messageEvents && code == null) {
+    if (instrumenter.messageEvents && status == null) {
       instrumenter.messageEvent(span, false, id);
     }
   }
@@ -154,16 +155,14 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
    * spans), ends the span, then tells the {@link CallListener}. Later calls do nothing and return false.
    * Only {@link Span#end()} (a span processor) can throw out of here, after the listener was told.
    *
-   * @param statusDescription the description to record, or null
-   * @param thrown the exception to record, or null
+   * @param endStatus the status: its code, its description and its cause (the exception to record); null
+   *     reads as {@code UNKNOWN}
    * @param endTrailers the response trailers (capture, enrichers), or null when there are none
    */
-  public boolean end(Status.Code status, String statusDescription, Throwable thrown, Metadata endTrailers) {
-    if (!CODE.compareAndSet(this, null, status != null ? status : Status.Code.UNKNOWN)) {
+  public boolean end(Status endStatus, Metadata endTrailers) {
+    if (!STATUS.compareAndSet(this, null, endStatus != null ? endStatus : Status.UNKNOWN)) {
       return false;
     }
-    description = statusDescription;
-    error = thrown;
     trailers = endTrailers;
     CallListener listener = instrumenter.callListener;
     if (nanos != 0) {
@@ -198,7 +197,7 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   void notify(CallListener listener) {
     boolean client = side() == RpcSide.CLIENT;
     CallSizes bytes = sizes;
-    listener.onCallEnd(info, side(), code, nanos, client ? sent : received, client ? received : sent,
+    listener.onCallEnd(info, side(), status.getCode(), nanos, client ? sent : received, client ? received : sent,
         bytes == null ? -1 : bytes.requestBytes(), bytes == null ? -1 : bytes.responseBytes(),
         serverAttributes, context);
   }
@@ -210,7 +209,8 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
 
   /** The status code the call ended with; {@code UNKNOWN} before it ended. */
   Status.Code code() {
-    return code == null ? Status.Code.UNKNOWN : code;
+    Status ended = status;
+    return ended == null ? Status.Code.UNKNOWN : ended.getCode();
   }
 
   /** The trailers the call ended with, or null. */
@@ -254,12 +254,14 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
 
   @Override
   public String statusDescription() {
-    return description;
+    Status ended = status;
+    return ended == null ? null : ended.getDescription();
   }
 
   @Override
   public Throwable error() {
-    return error;
+    Status ended = status;
+    return ended == null ? null : ended.getCause();
   }
 
   @Override

@@ -126,12 +126,12 @@ class RpcInstrumenterTest {
 
     TracedCall without = instrumenter.newCall(instrumenter.method(method), io.opentelemetry.context.Context.root());
     without.startSpan(new io.grpc.Metadata(), null, null);
-    without.end(io.grpc.Status.Code.OK, null, null, null);
+    without.end(io.grpc.Status.OK, null);
     TracedCall with = instrumenter.newCall(instrumenter.method(method), io.opentelemetry.context.Context.root());
     with.sizes(sizes);
     with.startSpan(new io.grpc.Metadata(), null, null);
     counted[0] = 30; // counted while the call runs: read at its end
-    with.end(io.grpc.Status.Code.OK, null, null, null);
+    with.end(io.grpc.Status.OK, null);
 
     assertThat(told).containsExactly("-1/-1", "30/5");
     assertThat(instrumenter.measuresSizes()).isTrue();

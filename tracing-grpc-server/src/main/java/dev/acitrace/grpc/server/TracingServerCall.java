@@ -23,6 +23,8 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
       "closed by gRPC, not the handler: a request message could not be parsed, or a listener outside"
           + " the tracing interceptor threw";
 
+  private static final Status CLOSED_BY_GRPC_STATUS = Status.UNKNOWN.withDescription(CLOSED_BY_GRPC);
+
   final TracedCall traced;
   private final String requestId;
   private final Metadata.Key<String> echoKey;
@@ -80,11 +82,11 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
   void complete() {
     Status status = closeStatus;
     if (status == null) {
-      traced.end(Status.Code.UNKNOWN, CLOSED_BY_GRPC, null, null);
+      traced.end(CLOSED_BY_GRPC_STATUS, null);
       return;
     }
     // The call completed, so close has returned and gRPC is done with the trailers.
-    traced.end(status.getCode(), status.getDescription(), status.getCause(), closeTrailers);
+    traced.end(status, closeTrailers);
   }
 
   /**
@@ -97,8 +99,7 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
     io.grpc.Deadline deadline = grpcContext.getDeadline();
     // No trailers: the caller never got them, and the handler's thread may still be inside super.close,
     // where gRPC edits that Metadata in place.
-    traced.end(deadline != null && deadline.isExpired() ? Status.Code.DEADLINE_EXCEEDED : Status.Code.CANCELLED,
-        null, null, null);
+    traced.end(deadline != null && deadline.isExpired() ? Status.DEADLINE_EXCEEDED : Status.CANCELLED, null);
   }
 
   /**
@@ -107,7 +108,7 @@ final class TracingServerCall<ReqT, RespT> extends ForwardingServerCall.SimpleFo
    */
   void failed(Throwable thrown) {
     try {
-      traced.end(Status.Code.UNKNOWN, RpcInstrumenter.describe(thrown), thrown, closeTrailers);
+      traced.end(Status.UNKNOWN.withDescription(RpcInstrumenter.describe(thrown)).withCause(thrown), closeTrailers);
     } catch (RuntimeException | Error endFailure) {
       // The caller rethrows the handler's exception; a failure ending the span (a span processor) must
       // not replace it, only travel with it.
