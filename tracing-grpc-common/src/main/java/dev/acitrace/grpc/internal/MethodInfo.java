@@ -7,6 +7,7 @@ import io.opentelemetry.api.common.Attributes;
  * What tracing needs to know about one method, computed once per method and side: the method, its span
  * name, whether it is traced at all, and the attributes every span of it carries.
  *
+ * @param instrumenter the instrumenter that described the method (each keeps its own), which its calls use
  * @param method the method
  * @param spanName the span name the namer chose
  * @param traced false when the method filter excludes the method
@@ -16,8 +17,8 @@ import io.opentelemetry.api.common.Attributes;
  *     RPC metrics record it as {@code _OTHER}, the semantic conventions' cardinality guard. Always true on
  *     clients.
  */
-public record MethodInfo(RpcMethod method, String spanName, boolean traced, FlatAttributes spanAttributes,
-    boolean known) {
+public record MethodInfo(RpcInstrumenter instrumenter, RpcMethod method, String spanName, boolean traced,
+    FlatAttributes spanAttributes, boolean known) {
 
   /** The constant span attributes. */
   public Attributes attributes() {

@@ -117,7 +117,10 @@ public final class RpcInstrumenter {
    * a server); its span starts with {@link TracedCall#startSpan}.
    */
   public TracedCall newCall(MethodInfo info, Context parent) {
-    return new TracedCall(this, info, parent);
+    if (info.instrumenter() != this) {
+      throw new IllegalArgumentException("info: describes a method for another instrumenter");
+    }
+    return new TracedCall(info, parent);
   }
 
   /** The semantic-convention generation(s) written (for spans the hooks start, e.g. attempt spans). */
@@ -201,7 +204,7 @@ public final class RpcInstrumenter {
     // grpc-java's own metrics tell generated methods this way; a fallback registry's descriptors have neither
     boolean known = side == RpcSide.CLIENT || descriptor.getSchemaDescriptor() != null
         || descriptor.isSampledToLocalTracing();
-    return new MethodInfo(method, name, traced, FlatAttributes.of(attributes.build()), known);
+    return new MethodInfo(this, method, name, traced, FlatAttributes.of(attributes.build()), known);
   }
 
   /** Whether {@code code} marks the span ERROR under this side's rule. */

@@ -31,7 +31,7 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   private static final AtomicReferenceFieldUpdater<TracedCall, Status> STATUS =
       AtomicReferenceFieldUpdater.newUpdater(TracedCall.class, Status.class, "status");
 
-  private final RpcInstrumenter instrumenter;
+  /** The method, and through it the instrumenter that described it (no field of its own per call). */
   private final MethodInfo info;
   private final Context parent;
   private Span span = Span.getInvalid();
@@ -54,8 +54,7 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   private volatile Status status;
   private Metadata trailers;
 
-  TracedCall(RpcInstrumenter instrumenter, MethodInfo info, Context parent) {
-    this.instrumenter = instrumenter;
+  TracedCall(MethodInfo info, Context parent) {
     this.info = info;
     this.parent = parent;
     this.context = parent;
@@ -71,13 +70,13 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
    */
   public Span startSpan(Metadata requestHeaders, SpanContext link, FlatAttributes samplerAttributes) {
     this.requestHeaders = requestHeaders;
-    SpanBuilder builder = instrumenter.tracer.spanBuilder(info.spanName())
+    SpanBuilder builder = info.instrumenter().tracer.spanBuilder(info.spanName())
         .setParent(parent)
-        .setSpanKind(instrumenter.spanKind);
+        .setSpanKind(info.instrumenter().spanKind);
     if (link != null && link.isValid()) {
       builder.addLink(link);
     }
-    boolean forSampler = instrumenter.samplingAttributes();
+    boolean forSampler = info.instrumenter().samplingAttributes();
     if (forSampler) {
       builder.setAllAttributes(info.attributes());
       if (samplerAttributes != null) {
@@ -99,23 +98,23 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   public void begin(Span started) {
     span = started;
     context = parent.with(started);
-    if (started.isRecording() || instrumenter.callListener != null) {
+    if (started.isRecording() || info.instrumenter().callListener != null) {
       nanos = System.nanoTime();
     }
   }
 
   /** Captures request metadata and runs the enrichers' {@code onStart}; call only for recording spans. */
   public void recordStart() {
-    MetadataCapture capture = instrumenter.requestCapture;
+    MetadataCapture capture = info.instrumenter().requestCapture;
     if (!capture.isEmpty() && requestHeaders != null) {
       capture.capture(requestHeaders, span);
     }
-    instrumenter.enrichStart(this, span);
+    info.instrumenter().enrichStart(this, span);
   }
 
   /** Captures allowlisted response headers on a recording span. */
   public void responseHeaders(Metadata headers) {
-    MetadataCapture capture = instrumenter.responseCapture;
+    MetadataCapture capture = info.instrumenter().responseCapture;
     if (!capture.isEmpty() && span.isRecording()) {
       capture.capture(headers, span);
     }
@@ -124,16 +123,16 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
   /** Counts a message sent; adds its event when enabled, the span records and has not ended. */
   public void messageSent() {
     long id = ++sent;
-    if (instrumenter.messageEvents && status == null) {
-      instrumenter.messageEvent(span, true, id);
+    if (info.instrumenter().messageEvents && status == null) {
+      info.instrumenter().messageEvent(span, true, id);
     }
   }
 
   /** Counts a message received; adds its event when enabled, the span records and has not ended. */
   public void messageReceived() {
     long id = ++received;
-    if (instrumenter.messageEvents && status == null) {
-      instrumenter.messageEvent(span, false, id);
+    if (info.instrumenter().messageEvents && status == null) {
+      info.instrumenter().messageEvent(span, false, id);
     }
   }
 
@@ -164,15 +163,15 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
       return false;
     }
     trailers = endTrailers;
-    CallListener listener = instrumenter.callListener;
+    CallListener listener = info.instrumenter().callListener;
     if (nanos != 0) {
       nanos = System.nanoTime() - nanos;
     }
     try {
-      instrumenter.finish(this, span);
+      info.instrumenter().finish(this, span);
     } finally {
       if (listener != null) {
-        instrumenter.notifyListener(this);
+        info.instrumenter().notifyListener(this);
       }
     }
     return true;
@@ -227,7 +226,7 @@ public final class TracedCall implements RpcRequestInfo, RpcResponseInfo {
 
   @Override
   public RpcSide side() {
-    return instrumenter.side;
+    return info.instrumenter().side;
   }
 
   @Override
