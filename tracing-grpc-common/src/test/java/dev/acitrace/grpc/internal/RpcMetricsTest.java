@@ -163,6 +163,23 @@ class RpcMetricsTest {
   }
 
   @Test
+  void oldConventions_exemplarOnTheDurationOnly_notOnMessageCountsOrSizes() {
+    RpcMetrics.MethodMetrics echo = metrics(RpcSide.SERVER, RpcSemconv.Mode.OLD).method(ECHO, true);
+    Span span = sdk.getTracer("t").spanBuilder("call").startSpan();
+    echo.record(Attributes.empty(), Status.Code.OK, 1_000_000, 1, 1, 5, 7, Context.root().with(span));
+    span.end();
+
+    Map<String, MetricData> data = collect();
+    assertThat(data.get("rpc.server.duration")).hasHistogramSatisfying(h -> h.hasPointsSatisfying(
+        p -> p.hasExemplarsSatisfying(e -> e.hasSpanId(span.getSpanContext().getSpanId()))));
+    for (String name : List.of("rpc.server.requests_per_rpc", "rpc.server.responses_per_rpc",
+        "rpc.server.request.size", "rpc.server.response.size")) {
+      assertThat(data.get(name)).as(name).hasHistogramSatisfying(h -> h.hasPointsSatisfying(
+          p -> assertThat(p.hasCount(1).actual().getExemplars()).isEmpty()));
+    }
+  }
+
+  @Test
   void unknownMethod_isOther_inBothGenerations() {
     RpcMetrics metrics = metrics(RpcSide.SERVER, RpcSemconv.Mode.DUP);
     RpcMethod unknown = new RpcMethod("evil.Scan/a8f3e1", "evil.Scan", "a8f3e1", CallType.UNARY);
