@@ -1,7 +1,8 @@
 /**
  * Test fixtures shared by the modules' tests and the reliability suite (not published):
  * {@link dev.acitrace.testing.TestTelemetry}, an SDK exporting to memory, and
- * {@link dev.acitrace.testing.EndCounting}, the "ended exactly once" checks that can fail.
+ * {@link dev.acitrace.testing.EndCounting}, the "ended exactly once" checks that can fail, and
+ * {@link dev.acitrace.testing.TestCalls}, calls the metrics tests drive.
  */
 module dev.acitrace.testing {
   // the types in the fixtures' signatures
@@ -9,6 +10,9 @@ module dev.acitrace.testing {
   requires transitive io.opentelemetry.sdk;
   requires transitive io.opentelemetry.sdk.trace;
   requires transitive io.opentelemetry.sdk.testing;
+  requires transitive io.grpc;
+
+  requires io.grpc.stub;
 
   requires io.opentelemetry.context;
   requires io.opentelemetry.sdk.common;

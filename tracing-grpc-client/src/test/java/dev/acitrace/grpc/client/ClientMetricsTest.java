@@ -1,5 +1,6 @@
 package dev.acitrace.grpc.client;
 
+import static dev.acitrace.testing.TestCalls.stream;
 import static io.opentelemetry.api.common.AttributeKey.longKey;
 import static io.opentelemetry.api.common.AttributeKey.stringKey;
 import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.assertThat;
@@ -15,7 +16,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
@@ -31,7 +31,6 @@ import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -109,31 +108,6 @@ class ClientMetricsTest {
     }
   }
 
-  /** Sends {@code requests} and half-closes; the failure the call ended with, or null. */
-  private static Throwable stream(ManagedChannel channel, MethodDescriptor<String, String> method, String... requests)
-      throws Exception {
-    CompletableFuture<Throwable> done = new CompletableFuture<>();
-    StreamObserver<String> out = ClientCalls.asyncBidiStreamingCall(channel.newCall(method, CallOptions.DEFAULT),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(String value) {}
-
-          @Override
-          public void onError(Throwable t) {
-            done.complete(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            done.complete(null);
-          }
-        });
-    for (String request : requests) {
-      out.onNext(request);
-    }
-    out.onCompleted();
-    return done.get(5, TimeUnit.SECONDS);
-  }
 
   private static Attributes newAttributes(String method, String code, boolean error) {
     var builder = Attributes.builder().put("rpc.system.name", "grpc").put("rpc.method", "test.Echo/" + method)

@@ -1,5 +1,6 @@
 package dev.acitrace.grpc.client;
 
+import static dev.acitrace.testing.TestCalls.stream;
 import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,7 +28,6 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -121,31 +121,6 @@ class ClientSizeMetricsTest {
         .collect(Collectors.toMap(HistogramPointData::getAttributes, HistogramPointData::getCount));
   }
 
-  /** Sends {@code requests} and half-closes; the failure the call ended with, or null. */
-  private static Throwable stream(ManagedChannel channel, MethodDescriptor<String, String> method, String... requests)
-      throws Exception {
-    CompletableFuture<Throwable> done = new CompletableFuture<>();
-    StreamObserver<String> out = ClientCalls.asyncBidiStreamingCall(channel.newCall(method, CallOptions.DEFAULT),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(String value) {}
-
-          @Override
-          public void onError(Throwable t) {
-            done.complete(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            done.complete(null);
-          }
-        });
-    for (String request : requests) {
-      out.onNext(request);
-    }
-    out.onCompleted();
-    return done.get(5, TimeUnit.SECONDS);
-  }
 
   /** One OK and one failed (NOT_FOUND) call of every type. */
   private static void callEveryTypeOkAndFailed(ManagedChannel channel) throws Exception {

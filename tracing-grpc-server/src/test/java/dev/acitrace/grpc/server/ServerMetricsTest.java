@@ -1,5 +1,6 @@
 package dev.acitrace.grpc.server;
 
+import static dev.acitrace.testing.TestCalls.stream;
 import static io.opentelemetry.api.common.AttributeKey.stringKey;
 import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,7 +32,6 @@ import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -157,30 +157,6 @@ class ServerMetricsTest {
         .isInstanceOf(StatusRuntimeException.class);
   }
 
-  private static Throwable stream(ManagedChannel channel, MethodDescriptor<String, String> method, String... requests)
-      throws Exception {
-    CompletableFuture<Throwable> done = new CompletableFuture<>();
-    StreamObserver<String> out = ClientCalls.asyncBidiStreamingCall(channel.newCall(method, CallOptions.DEFAULT),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(String value) {}
-
-          @Override
-          public void onError(Throwable t) {
-            done.complete(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            done.complete(null);
-          }
-        });
-    for (String request : requests) {
-      out.onNext(request);
-    }
-    out.onCompleted();
-    return done.get(5, TimeUnit.SECONDS);
-  }
 
   private static Attributes newAttributes(String method, String code, boolean error) {
     var builder = Attributes.builder().put("rpc.system.name", "grpc").put("rpc.method", "test.A/" + method)

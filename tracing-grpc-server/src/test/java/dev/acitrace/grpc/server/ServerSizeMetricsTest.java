@@ -1,5 +1,6 @@
 package dev.acitrace.grpc.server;
 
+import static dev.acitrace.testing.TestCalls.stream;
 import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,7 +14,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
@@ -24,7 +24,6 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -138,31 +137,6 @@ class ServerSizeMetricsTest {
         p -> p.getCount() + "x" + (long) p.getSum()));
   }
 
-  /** Sends {@code requests} and half-closes; the failure the call ended with, or null. */
-  private static Throwable stream(ManagedChannel channel, MethodDescriptor<String, String> method, String... requests)
-      throws Exception {
-    CompletableFuture<Throwable> done = new CompletableFuture<>();
-    StreamObserver<String> out = ClientCalls.asyncBidiStreamingCall(channel.newCall(method, CallOptions.DEFAULT),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(String value) {}
-
-          @Override
-          public void onError(Throwable t) {
-            done.complete(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            done.complete(null);
-          }
-        });
-    for (String request : requests) {
-      out.onNext(request);
-    }
-    out.onCompleted();
-    return done.get(5, TimeUnit.SECONDS);
-  }
 
   private void unary(ManagedChannel channel, String request) {
     ClientCalls.blockingUnaryCall(channel, service.unary, CallOptions.DEFAULT, request);
