@@ -25,7 +25,8 @@ import javax.management.ObjectName;
  *
  * <p>Modes: {@code floor}, {@code propagate-only} (floor classpath), {@code otel-sampled},
  * {@code otel-unsampled} (otel classpath), {@code ours-sampled}, {@code ours-unsampled},
- * {@code ours-w3c-sampled}, {@code ours-metrics-sampled}, {@code ours-metrics-unsampled} (ours classpath).
+ * {@code ours-w3c-sampled}, {@code ours-metrics-sampled}, {@code ours-metrics-unsampled},
+ * {@code sdk-floor-sampled}, {@code sdk-floor-unsampled}, {@code sdk-floor-w3c-sampled} (ours classpath).
  * Not part of any suite (docs/benchmarks.md, "Where the bytes go").
  */
 public final class AllocationHistogram {
@@ -88,6 +89,11 @@ public final class AllocationHistogram {
         return new OtelGrpcTracing();
       case "ours-w3c-sampled":
         return OursGrpcTracing.withStandardPropagators();
+      case "sdk-floor-sampled":
+      case "sdk-floor-unsampled":
+        return SdkFloorTracing.withAcitracePropagators();
+      case "sdk-floor-w3c-sampled":
+        return SdkFloorTracing.withStandardPropagators();
       case "ours-sampled":
       case "ours-unsampled":
       case "ours-metrics-sampled":

@@ -62,6 +62,33 @@ public final class InterleavedReport {
               "attempt spans on vs off, sampled (reported: the cost of the option)",
               "ours-attempts-sampled",
               "ours-sampled",
+              Double.NaN),
+          new Target(
+              "SDK floor, sampled: two bare SDK spans and the propagation vs OpenTelemetry's instrumentation"
+                  + " (reported: no SDK-based pair of interceptors costs less)",
+              "sdk-floor-sampled",
+              "otel-sampled",
+              Double.NaN),
+          new Target(
+              "SDK floor, unsampled: two unsampled SDK spans and acitrace's propagators vs propagation alone"
+                  + " (reported)",
+              "sdk-floor-unsampled",
+              "propagate-only",
+              Double.NaN),
+          new Target(
+              "SDK floor with OTel's W3C propagators vs OpenTelemetry's instrumentation (reported)",
+              "sdk-floor-w3c-sampled",
+              "otel-sampled",
+              Double.NaN),
+          new Target(
+              "acitrace over the SDK floor, sampled (reported: what the instrumentation's own work adds)",
+              "ours-sampled",
+              "sdk-floor-sampled",
+              Double.NaN),
+          new Target(
+              "acitrace over the SDK floor, unsampled (reported)",
+              "ours-unsampled",
+              "sdk-floor-unsampled",
               Double.NaN));
 
   /** One mode's measurement in one round. */

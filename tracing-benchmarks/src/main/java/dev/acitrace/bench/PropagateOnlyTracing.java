@@ -20,11 +20,7 @@ import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.context.propagation.TextMapSetter;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The least any tracing library must do per call, and nothing more: the client injects the current
@@ -45,35 +41,7 @@ final class PropagateOnlyTracing implements GrpcTracingVariant {
               TraceState.getDefault()));
 
   private static final TextMapPropagator PROPAGATORS = W3C_PROPAGATORS;
-  private static final Map<String, Metadata.Key<String>> KEYS = new HashMap<>();
-
-  static {
-    for (String field : PROPAGATORS.fields()) {
-      KEYS.put(field, Metadata.Key.of(field, Metadata.ASCII_STRING_MARSHALLER));
-    }
-  }
-
-  private static final TextMapSetter<Metadata> SETTER =
-      (carrier, key, value) -> {
-        Metadata.Key<String> k = KEYS.get(key);
-        if (carrier != null && k != null) {
-          carrier.put(k, value);
-        }
-      };
-
-  private static final TextMapGetter<Metadata> GETTER =
-      new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(Metadata carrier) {
-          return carrier.keys();
-        }
-
-        @Override
-        public String get(Metadata carrier, String key) {
-          Metadata.Key<String> k = KEYS.get(key);
-          return carrier == null || k == null ? null : carrier.get(k);
-        }
-      };
+  private static final MetadataCarrier CARRIER = new MetadataCarrier(PROPAGATORS);
 
   @Override
   public boolean traced() {
@@ -97,7 +65,7 @@ final class PropagateOnlyTracing implements GrpcTracingVariant {
       return new SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {
         @Override
         public void start(Listener<R> responseListener, Metadata headers) {
-          PROPAGATORS.inject(Context.current().with(PARENT), headers, SETTER);
+          PROPAGATORS.inject(Context.current().with(PARENT), headers, CARRIER.setter);
           super.start(responseListener, headers);
         }
       };
@@ -108,7 +76,7 @@ final class PropagateOnlyTracing implements GrpcTracingVariant {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(
         ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-      Context context = PROPAGATORS.extract(Context.root(), headers, GETTER);
+      Context context = PROPAGATORS.extract(Context.root(), headers, CARRIER.getter);
       ServerCall.Listener<Q> delegate;
       try (Scope ignored = context.makeCurrent()) {
         delegate = next.startCall(call, headers);
