@@ -26,7 +26,8 @@ import javax.management.ObjectName;
  * <p>Modes: {@code floor}, {@code propagate-only} (floor classpath), {@code otel-sampled},
  * {@code otel-unsampled} (otel classpath), {@code ours-sampled}, {@code ours-unsampled},
  * {@code ours-w3c-sampled}, {@code ours-metrics-sampled}, {@code ours-metrics-unsampled},
- * {@code sdk-floor-sampled}, {@code sdk-floor-unsampled}, {@code sdk-floor-w3c-sampled} (ours classpath).
+ * {@code sdk-floor-sampled}, {@code sdk-floor-unsampled}, {@code sdk-floor-w3c-sampled},
+ * {@code sdk-floor-attrs-sampled} (ours classpath).
  * Not part of any suite (docs/benchmarks.md, "Where the bytes go").
  */
 public final class AllocationHistogram {
@@ -92,6 +93,8 @@ public final class AllocationHistogram {
       case "sdk-floor-sampled":
       case "sdk-floor-unsampled":
         return SdkFloorTracing.withAcitracePropagators();
+      case "sdk-floor-attrs-sampled":
+        return SdkFloorTracing.withConventionAttributes();
       case "sdk-floor-w3c-sampled":
         return SdkFloorTracing.withStandardPropagators();
       case "ours-sampled":

@@ -76,6 +76,11 @@ public final class InterleavedReport {
               "propagate-only",
               Double.NaN),
           new Target(
+              "SDK floor with the conventions' span attributes vs OpenTelemetry's instrumentation (reported)",
+              "sdk-floor-attrs-sampled",
+              "otel-sampled",
+              Double.NaN),
+          new Target(
               "SDK floor with OTel's W3C propagators vs OpenTelemetry's instrumentation (reported)",
               "sdk-floor-w3c-sampled",
               "otel-sampled",

@@ -13,10 +13,21 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,6 +85,53 @@ class SdkFloorTracingTest {
       assertThat(handlerBaggage.get().size()).isEqualTo(3);
       assertThat(sdk.exportedSpans()).isEqualTo(2);
     }
+  }
+
+  @Test
+  void conventionAttributes_onBothSpans_statusAtTheEnd() {
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    SdkFloorTracing variant = SdkFloorTracing.withConventionAttributes();
+    OpenTelemetrySdk sdk =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build())
+            .setPropagators(ContextPropagators.create(variant.propagator()))
+            .build();
+    String name = InProcessServerBuilder.generateName();
+    List<SpanData> spans;
+    try {
+      InProcessServerBuilder serverBuilder =
+          InProcessServerBuilder.forName(name).directExecutor().addService(BenchRpc.service());
+      variant.instrumentServer(serverBuilder, sdk);
+      Server server = serverBuilder.build().start();
+      InProcessChannelBuilder channelBuilder = InProcessChannelBuilder.forName(name).directExecutor();
+      variant.instrumentChannel(channelBuilder, sdk);
+      ManagedChannel channel = channelBuilder.build();
+      try {
+        ClientCalls.blockingUnaryCall(channel, BenchRpc.UNARY, CallOptions.DEFAULT, BenchRpc.REQUEST);
+      } finally {
+        channel.shutdownNow();
+        server.shutdownNow();
+      }
+      spans = exporter.getFinishedSpanItems(); // before closing: the exporter's shutdown forgets them
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      sdk.close();
+    }
+    String service = BenchRpc.UNARY.getServiceName();
+    String method = BenchRpc.UNARY.getBareMethodName();
+    assertThat(spans)
+        .hasSize(2)
+        .allSatisfy(
+            span -> {
+              assertThat(span.getAttributes().get(AttributeKey.stringKey("rpc.system"))).isEqualTo("grpc");
+              assertThat(span.getAttributes().get(AttributeKey.stringKey("rpc.service"))).isEqualTo(service);
+              assertThat(span.getAttributes().get(AttributeKey.stringKey("rpc.method"))).isEqualTo(method);
+              assertThat(span.getAttributes().get(AttributeKey.longKey("rpc.grpc.status_code"))).isZero();
+            })
+        .anySatisfy(span -> assertThat(span.getKind()).isEqualTo(SpanKind.CLIENT))
+        .anySatisfy(span -> assertThat(span.getKind()).isEqualTo(SpanKind.SERVER));
   }
 
   @Test
