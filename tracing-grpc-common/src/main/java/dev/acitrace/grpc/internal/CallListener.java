@@ -1,5 +1,6 @@
 package dev.acitrace.grpc.internal;
 
+import dev.acitrace.api.RpcMethod;
 import dev.acitrace.api.RpcSide;
 import io.grpc.Status;
 import io.opentelemetry.api.common.Attributes;
@@ -36,6 +37,19 @@ public interface CallListener {
   void onCallEnd(MethodInfo method, RpcSide side, Status.Code code, long durationNanos, long requestMessages,
       long responseMessages, long requestBytes, long responseBytes, Attributes serverAttributes,
       Context callContext);
+
+  /**
+   * What this listener keeps for {@code method} (e.g. its instruments' attribute sets): asked once per method
+   * when the instrumenter describes it, handed back with every call's end as
+   * {@link MethodInfo#listenerState()}, so that a call's end looks nothing up. Null by default (and when
+   * this throws).
+   *
+   * @param method the method
+   * @param known false for a server method with no registered handler (see {@link MethodInfo#known()})
+   */
+  default Object describe(RpcMethod method, boolean known) {
+    return null;
+  }
 
   /**
    * Whether this listener uses {@code requestBytes} / {@code responseBytes}: asked once, when the

@@ -16,9 +16,11 @@ import io.opentelemetry.api.common.Attributes;
  *     descriptor and is not marked {@code sampledToLocalTracing}, as a fallback handler registry's are):
  *     RPC metrics record it as {@code _OTHER}, the semantic conventions' cardinality guard. Always true on
  *     clients.
+ * @param listenerState what the instrumenter's {@link CallListener} keeps for the method
+ *     ({@link CallListener#describe}, asked once per method), handed back at each call's end; may be null
  */
 public record MethodInfo(RpcInstrumenter instrumenter, RpcMethod method, String spanName, boolean traced,
-    FlatAttributes spanAttributes, boolean known) {
+    FlatAttributes spanAttributes, boolean known, Object listenerState) {
 
   /** The constant span attributes. */
   public Attributes attributes() {

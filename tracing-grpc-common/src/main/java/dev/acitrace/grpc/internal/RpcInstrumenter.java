@@ -204,7 +204,15 @@ public final class RpcInstrumenter {
     // grpc-java's own metrics tell generated methods this way; a fallback registry's descriptors have neither
     boolean known = side == RpcSide.CLIENT || descriptor.getSchemaDescriptor() != null
         || descriptor.isSampledToLocalTracing();
-    return new MethodInfo(this, method, name, traced, FlatAttributes.of(attributes.build()), known);
+    Object listenerState = null;
+    if (callListener != null) {
+      try {
+        listenerState = callListener.describe(method, known);
+      } catch (RuntimeException e) {
+        logRateLimited("call listener failed to describe " + method.fullName() + "; its calls end without its state", e);
+      }
+    }
+    return new MethodInfo(this, method, name, traced, FlatAttributes.of(attributes.build()), known, listenerState);
   }
 
   /** Whether {@code code} marks the span ERROR under this side's rule. */

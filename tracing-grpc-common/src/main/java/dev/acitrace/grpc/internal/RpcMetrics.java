@@ -170,8 +170,16 @@ public final class RpcMetrics implements CallListener {
   @Override
   public void onCallEnd(MethodInfo method, RpcSide side, Status.Code code, long durationNanos, long requestMessages,
       long responseMessages, long requestBytes, long responseBytes, Attributes serverAttributes, Context callContext) {
-    method(method.method(), method.known()).record(serverAttributes, code, durationNanos, requestMessages,
-        responseMessages, requestBytes, responseBytes, callContext);
+    MethodMetrics metrics = method.listenerState() instanceof MethodMetrics described
+        ? described : method(method.method(), method.known());
+    metrics.record(serverAttributes, code, durationNanos, requestMessages, responseMessages, requestBytes,
+        responseBytes, callContext);
+  }
+
+  /** The method's metrics, kept by its {@link MethodInfo}: a call's end looks nothing up. */
+  @Override
+  public Object describe(RpcMethod method, boolean known) {
+    return method(method, known);
   }
 
   /** Sizes are recorded only by the old conventions (the new ones define no size metrics). */

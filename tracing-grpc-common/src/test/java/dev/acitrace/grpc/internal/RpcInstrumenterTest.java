@@ -2,6 +2,7 @@ package dev.acitrace.grpc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.acitrace.api.RpcMethod;
 import dev.acitrace.api.RpcSide;
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.grpc.StatusRule;
@@ -150,6 +151,43 @@ class RpcInstrumenterTest {
     assertThat(notWanting.build().measuresSizes()).isFalse();
     assertThat(new TestBuilder().config(TracingConfig.of(Map.of())).enrichers(List.of()).build().measuresSizes())
         .as("no listener (no-op meter provider)").isFalse();
+  }
+
+  @Test
+  void listenerState_describedOncePerMethod_handedBackAtEveryCallsEnd_nullWhenDescribingThrows() {
+    List<String> described = new CopyOnWriteArrayList<>();
+    List<Object> handedBack = new CopyOnWriteArrayList<>();
+    CallListener listener = new CallListener() {
+      @Override
+      public Object describe(RpcMethod method, boolean known) {
+        described.add(method.fullName());
+        if (method.fullName().endsWith("Broken")) {
+          throw new IllegalStateException("describing fails");
+        }
+        return "state of " + method.fullName();
+      }
+
+      @Override
+      public void onCallEnd(MethodInfo m, RpcSide side, io.grpc.Status.Code code, long nanos, long requests,
+          long responses, long requestBytes, long responseBytes, io.opentelemetry.api.common.Attributes server,
+          io.opentelemetry.context.Context context) {
+        handedBack.add(String.valueOf(m.listenerState()));
+      }
+    };
+    TestBuilder builder = new TestBuilder().config(TracingConfig.of(Map.of())).enrichers(List.of());
+    TracingHooks.callListener(builder, listener);
+    RpcInstrumenter instrumenter = builder.build();
+    for (String name : List.of("test.Svc/A", "test.Svc/A", "test.Svc/Broken", "test.Svc/A")) {
+      MethodDescriptor<String, String> method = MethodDescriptor.<String, String>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(name)
+          .setRequestMarshaller(NONE).setResponseMarshaller(NONE).build();
+      TracedCall call = instrumenter.newCall(instrumenter.method(method), io.opentelemetry.context.Context.root());
+      call.startSpan(new io.grpc.Metadata(), null, null);
+      call.end(io.grpc.Status.OK, null);
+    }
+
+    assertThat(described).containsExactly("test.Svc/A", "test.Svc/Broken");
+    assertThat(handedBack).containsExactly("state of test.Svc/A", "state of test.Svc/A", "null", "state of test.Svc/A");
   }
 
   /** The shared builder core with nothing of either side's own. */
