@@ -1,7 +1,9 @@
 package dev.acitrace.bench;
 
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
 import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
@@ -16,10 +18,20 @@ final class CurrentContextListener<Q> extends SimpleForwardingServerCallListener
   private final Context context;
   private final Span span; // null: nothing to end
 
-  CurrentContextListener(ServerCall.Listener<Q> delegate, Context context, Span span) {
+  private CurrentContextListener(ServerCall.Listener<Q> delegate, Context context, Span span) {
     super(delegate);
     this.context = context;
     this.span = span;
+  }
+
+  /** Starts the handler with {@code context} current; the listener keeps it current and ends {@code span}. */
+  static <Q, R> ServerCall.Listener<Q> start(
+      ServerCallHandler<Q, R> next, ServerCall<Q, R> call, Metadata headers, Context context, Span span) {
+    ServerCall.Listener<Q> delegate;
+    try (Scope ignored = context.makeCurrent()) {
+      delegate = next.startCall(call, headers);
+    }
+    return new CurrentContextListener<>(delegate, context, span);
   }
 
   @Override

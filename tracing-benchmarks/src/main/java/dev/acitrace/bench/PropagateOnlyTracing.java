@@ -5,7 +5,6 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
-import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -19,7 +18,6 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 
 /**
@@ -77,46 +75,7 @@ final class PropagateOnlyTracing implements GrpcTracingVariant {
     public <Q, R> ServerCall.Listener<Q> interceptCall(
         ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
       Context context = PROPAGATORS.extract(Context.root(), headers, CARRIER.getter);
-      ServerCall.Listener<Q> delegate;
-      try (Scope ignored = context.makeCurrent()) {
-        delegate = next.startCall(call, headers);
-      }
-      return new SimpleForwardingServerCallListener<>(delegate) {
-        @Override
-        public void onMessage(Q message) {
-          try (Scope ignored = context.makeCurrent()) {
-            super.onMessage(message);
-          }
-        }
-
-        @Override
-        public void onHalfClose() {
-          try (Scope ignored = context.makeCurrent()) {
-            super.onHalfClose();
-          }
-        }
-
-        @Override
-        public void onCancel() {
-          try (Scope ignored = context.makeCurrent()) {
-            super.onCancel();
-          }
-        }
-
-        @Override
-        public void onComplete() {
-          try (Scope ignored = context.makeCurrent()) {
-            super.onComplete();
-          }
-        }
-
-        @Override
-        public void onReady() {
-          try (Scope ignored = context.makeCurrent()) {
-            super.onReady();
-          }
-        }
-      };
+      return CurrentContextListener.start(next, call, headers, context, null);
     }
   }
 }

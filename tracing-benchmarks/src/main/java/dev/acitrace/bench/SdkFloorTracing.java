@@ -24,7 +24,6 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -201,11 +200,7 @@ final class SdkFloorTracing implements GrpcTracingVariant {
               }
             };
       }
-      ServerCall.Listener<Q> delegate;
-      try (Scope ignored = context.makeCurrent()) {
-        delegate = next.startCall(traced, headers);
-      }
-      return new CurrentContextListener<>(delegate, context, span);
+      return CurrentContextListener.start(next, traced, headers, context, span);
     }
   }
 }
