@@ -31,19 +31,33 @@ import java.util.stream.Stream;
 final class ApiListing {
 
   private static final String PREFIX = "dev.acitrace.";
+  /** This check's own (test-only) module, which is no API. */
+  static final String SELF = "dev.acitrace.apicheck";
 
   private ApiListing() {}
 
-  /** Module name to listing text, for every acitrace module found on {@code classPath}. */
-  static Map<String, String> listModules(String classPath, ClassLoader loader) {
+  /**
+   * The paths the running JVM was given: the module path (where Surefire puts the modules this check
+   * requires) and the classpath (where they are when it runs there).
+   */
+  static String launchPaths() {
+    return System.getProperty("jdk.module.path", "") + java.io.File.pathSeparator
+        + System.getProperty("java.class.path", "");
+  }
+
+  /** Module name to listing text, for every acitrace module found on {@code paths} except this check's. */
+  static Map<String, String> listModules(String paths, ClassLoader loader) {
     Map<String, String> listings = new TreeMap<>();
-    for (String entry : classPath.split(java.io.File.pathSeparator)) {
+    for (String entry : paths.split(java.io.File.pathSeparator)) {
+      if (entry.isEmpty()) {
+        continue;
+      }
       Path path = Path.of(entry);
       if (!Files.exists(path)) {
         continue;
       }
       ModuleDescriptor descriptor = descriptor(path);
-      if (descriptor == null || !descriptor.name().startsWith(PREFIX)) {
+      if (descriptor == null || !descriptor.name().startsWith(PREFIX) || descriptor.name().equals(SELF)) {
         continue;
       }
       listings.put(descriptor.name(), list(descriptor, path, loader));

@@ -34,7 +34,7 @@ class ApiListingTest {
   @Test
   void everyPublishedModule_apiEqualsCommittedListing() throws IOException {
     Map<String, String> listings =
-        ApiListing.listModules(System.getProperty("java.class.path"), getClass().getClassLoader());
+        ApiListing.listModules(ApiListing.launchPaths(), getClass().getClassLoader());
     assertThat(listings.keySet()).containsExactlyInAnyOrderElementsOf(PUBLISHED);
 
     Path dir = Path.of(System.getProperty("acitrace.api.dir", "../api"));
@@ -64,10 +64,24 @@ class ApiListingTest {
   @Test
   void listing_ofOneModule_namesItsTypesAndSkipsQualifiedExports() {
     Map<String, String> listings =
-        ApiListing.listModules(System.getProperty("java.class.path"), getClass().getClassLoader());
+        ApiListing.listModules(ApiListing.launchPaths(), getClass().getClassLoader());
     String grpc = listings.get("dev.acitrace.grpc");
     assertThat(grpc).doesNotContain("dev.acitrace.grpc.internal."); // exported only to client and server
     assertThat(listings.get("dev.acitrace.api")).contains("interface dev.acitrace.api.spi.");
+  }
+
+  @Test
+  void runsOnTheModulePath_withEveryPublishedModuleResolved() {
+    // the root pom's classpath execution (which runs this too when -Dtest names it) sets acitrace.test.classpath
+    if (Boolean.getBoolean("acitrace.test.classpath")) {
+      assertThat(getClass().getModule().isNamed()).isFalse();
+      return;
+    }
+    assertThat(getClass().getModule().getName()).isEqualTo(ApiListing.SELF);
+    for (String name : PUBLISHED) {
+      assertThat(ModuleLayer.boot().findModule(name)).as(name).hasValueSatisfying(m -> assertThat(
+          m.getDescriptor().isAutomatic()).isFalse());
+    }
   }
 
   /** Lines only in the committed listing (-) and only in the build (+). */
