@@ -11,12 +11,12 @@ module dev.acitrace.testing {
   requires transitive io.opentelemetry.sdk.trace;
   requires transitive io.opentelemetry.sdk.testing;
   requires transitive io.grpc;
+  requires transitive org.assertj.core; // TracesAssert (an AssertJ assert) in TestTelemetry's signatures
 
   requires io.grpc.stub;
 
   requires io.opentelemetry.context;
   requires io.opentelemetry.sdk.common;
-  requires org.assertj.core;
 
   exports dev.acitrace.testing;
 }
