@@ -74,8 +74,9 @@ public final class RpcInstrumenter {
 
   RpcInstrumenter(Tracer tracer, TextMapPropagator propagator, RpcSide side, SpanNamer spanNamer,
       Predicate<RpcMethod> methodFilter, List<AttributeEnricher> enrichers, StatusRule statusRule,
-      boolean messageEvents, boolean samplingAttributes, MetadataCapture requestCapture, MetadataCapture responseCapture,
-      RpcSemconv.Mode mode, CallListener callListener, AttemptTracing attemptTracing) {
+      boolean messageEvents, boolean samplingAttributes, MetadataCapture requestCapture,
+      MetadataCapture responseCapture, RpcSemconv.Mode mode, CallListener callListener,
+      AttemptTracing attemptTracing) {
     this.tracer = tracer;
     this.propagator = propagator;
     this.side = side;
@@ -209,10 +210,12 @@ public final class RpcInstrumenter {
       try {
         listenerState = callListener.describe(method, known);
       } catch (RuntimeException e) {
-        logRateLimited("call listener failed to describe " + method.fullName() + "; its calls end without its state", e);
+        logRateLimited("call listener failed to describe " + method.fullName()
+            + "; its calls end without its state", e);
       }
     }
-    return new MethodInfo(this, method, name, traced, FlatAttributes.of(attributes.build()), known, listenerState);
+    return new MethodInfo(
+        this, method, name, traced, FlatAttributes.of(attributes.build()), known, listenerState);
   }
 
   /** Whether {@code code} marks the span ERROR under this side's rule. */

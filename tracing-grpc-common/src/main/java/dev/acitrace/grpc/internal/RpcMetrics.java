@@ -33,7 +33,8 @@ import java.util.logging.Logger;
  *       the client {@code server.address} / {@code server.port};
  *   <li>old (default, {@code rpc/dup}): {@code rpc.client.duration} / {@code rpc.server.duration} (ms), plus
  *       {@code rpc.*.request.size} / {@code rpc.*.response.size} (By: the call's uncompressed message bytes
- *       in all, one measurement per call, when a stream tracer measured them, see below) and {@code rpc.*.requests_per_rpc} / {@code rpc.*.responses_per_rpc} ({count}), attributes
+ *       in all, one measurement per call, when a stream tracer measured them, see below) and
+ *       {@code rpc.*.requests_per_rpc} / {@code rpc.*.responses_per_rpc} ({count}), attributes
  *       {@code rpc.system}, {@code rpc.service}, {@code rpc.method} (short), {@code rpc.grpc.status_code}, and
  *       on the client {@code server.address} / {@code server.port}.
  * </ul>
