@@ -30,6 +30,11 @@ final class CurrentContextListener<Q> extends SimpleForwardingServerCallListener
     ServerCall.Listener<Q> delegate;
     try (Scope ignored = context.makeCurrent()) {
       delegate = next.startCall(call, headers);
+    } catch (RuntimeException | Error e) {
+      if (span != null) {
+        span.end(); // the handler never started: no callback will end it
+      }
+      throw e;
     }
     return new CurrentContextListener<>(delegate, context, span);
   }

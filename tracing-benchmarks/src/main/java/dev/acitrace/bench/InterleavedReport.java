@@ -64,8 +64,8 @@ public final class InterleavedReport {
               "ours-sampled",
               Double.NaN),
           new Target(
-              "SDK floor, sampled: two bare SDK spans and the propagation vs OpenTelemetry's instrumentation"
-                  + " (reported: no SDK-based pair of interceptors costs less)",
+              "SDK floor, sampled: two bare SDK spans and acitrace's propagators vs OpenTelemetry's"
+                  + " instrumentation (reported)",
               "sdk-floor-sampled",
               "otel-sampled",
               Double.NaN),

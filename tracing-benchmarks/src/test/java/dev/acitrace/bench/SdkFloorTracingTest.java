@@ -68,6 +68,10 @@ class SdkFloorTracingTest {
             })
         .anySatisfy(span -> assertThat(span.getKind()).isEqualTo(SpanKind.CLIENT))
         .anySatisfy(span -> assertThat(span.getKind()).isEqualTo(SpanKind.SERVER));
+    SpanData client = spans.stream().filter(span -> span.getKind() == SpanKind.CLIENT).findFirst().orElseThrow();
+    SpanData server = spans.stream().filter(span -> span.getKind() == SpanKind.SERVER).findFirst().orElseThrow();
+    assertThat(server.getParentSpanId()).isEqualTo(client.getSpanId()); // the server span is the client's child
+    assertThat(server.getTraceId()).isEqualTo(client.getTraceId());
   }
 
   @Test
