@@ -2,16 +2,32 @@ package dev.acitrace.testing;
 
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.Server;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** gRPC calls the client's and server's tests drive. */
+/** gRPC calls the client's and server's tests drive, and the stopping of what they started. */
 public final class TestCalls {
 
   private TestCalls() {}
+
+  /**
+   * Shuts down every channel, then every server, now, each given up to 5 s to terminate: what a test's
+   * {@code @AfterEach} does with the channels and servers it started.
+   */
+  public static void stopAll(Iterable<? extends ManagedChannel> channels, Iterable<? extends Server> servers)
+      throws InterruptedException {
+    for (ManagedChannel channel : channels) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    for (Server server : servers) {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
 
   /**
    * Sends {@code requests} on a new call of {@code method} (any call type: gRPC's bidi stub serves them all)

@@ -7,6 +7,7 @@ import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.SpanNamer;
 import dev.acitrace.grpc.internal.GrpcMetadata;
 import dev.acitrace.grpc.internal.TracedCall;
+import dev.acitrace.testing.TestCalls;
 import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -59,10 +60,7 @@ class AttemptTracerFactoryTest {
   void stop() throws InterruptedException {
     telemetry.assertEachSpanEndedExactlyOnce();
     service.released.countDown();
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    TestCalls.stopAll(channels, List.of(server));
     telemetry.close();
   }
 

@@ -14,6 +14,7 @@ import dev.acitrace.api.spi.RpcResponseInfo;
 import dev.acitrace.grpc.internal.GrpcContextBridge;
 import dev.acitrace.grpc.internal.GrpcMetadata;
 import dev.acitrace.grpc.internal.RpcSemconv;
+import dev.acitrace.testing.TestCalls;
 import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -100,10 +101,7 @@ class GrpcClientTracingTest {
   @AfterEach
   void stop() throws InterruptedException {
     service.released.countDown();
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    TestCalls.stopAll(channels, List.of(server));
     try {
       telemetry.assertEachSpanEndedExactlyOnce(); // every test: each span ended once, no second end()
     } finally {

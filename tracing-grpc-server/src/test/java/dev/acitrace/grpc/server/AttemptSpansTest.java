@@ -8,6 +8,7 @@ import dev.acitrace.api.TracingConfig;
 import dev.acitrace.api.spi.SpanNamer;
 import dev.acitrace.grpc.internal.GrpcMetadata;
 import dev.acitrace.grpc.client.GrpcClientTracing;
+import dev.acitrace.testing.TestCalls;
 import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.EquivalentAddressGroup;
@@ -76,12 +77,7 @@ class AttemptSpansTest {
   @AfterEach
   void stop() throws InterruptedException {
     telemetry.assertEachSpanEndedExactlyOnce();
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    for (Server server : servers) {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    TestCalls.stopAll(channels, servers);
     scheduler.shutdownNow();
     telemetry.close();
   }

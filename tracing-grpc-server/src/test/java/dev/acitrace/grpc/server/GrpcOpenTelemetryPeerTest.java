@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.grpc.GrpcTraceBinPropagator;
 import dev.acitrace.grpc.client.GrpcClientTracing;
+import dev.acitrace.testing.TestCalls;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -34,7 +35,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,12 +79,7 @@ class GrpcOpenTelemetryPeerTest {
 
   @AfterEach
   void stop() throws InterruptedException {
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    for (Server server : servers) {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    TestCalls.stopAll(channels, servers);
     service.close();
     tracerProvider.close();
   }

@@ -11,6 +11,7 @@ import dev.acitrace.grpc.StatusRule;
 import dev.acitrace.grpc.client.GrpcClientTracing;
 import dev.acitrace.grpc.internal.GrpcMetadata;
 import dev.acitrace.grpc.internal.RpcSemconv;
+import dev.acitrace.testing.TestCalls;
 import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -68,12 +69,7 @@ class GrpcServerTracingTest {
 
   @AfterEach
   void stop() throws InterruptedException {
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    for (Server server : servers) {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    TestCalls.stopAll(channels, servers);
     for (ExecutorService executor : executors) {
       executor.shutdownNow();
     }

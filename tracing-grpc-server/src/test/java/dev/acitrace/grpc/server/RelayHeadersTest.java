@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.grpc.client.GrpcClientTracing;
+import dev.acitrace.testing.TestCalls;
 import dev.acitrace.testing.TestTelemetry;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -28,7 +29,6 @@ import io.opentelemetry.context.Scope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -55,12 +55,7 @@ class RelayHeadersTest {
 
   @AfterEach
   void stop() throws InterruptedException {
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    for (Server server : servers) {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    TestCalls.stopAll(channels, servers);
     serviceA.close();
     telemetry.close();
   }

@@ -9,6 +9,7 @@ import dev.acitrace.baggage.BaggageLimits;
 import dev.acitrace.baggage.PrefixedBaggageCodec;
 import dev.acitrace.baggage.W3CBaggageCodec;
 import dev.acitrace.grpc.client.GrpcClientTracing;
+import dev.acitrace.testing.TestCalls;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -27,7 +28,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,12 +51,7 @@ class RequestIdLimitsTest {
 
   @AfterEach
   void stop() throws InterruptedException {
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    for (Server server : servers) {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    TestCalls.stopAll(channels, servers);
     serviceA.close();
     serviceB.close();
     if (sdk != null) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.acitrace.api.TracingConfig;
+import dev.acitrace.testing.TestCalls;
 import io.grpc.CallOptions;
 import io.grpc.HandlerRegistry;
 import io.grpc.ManagedChannel;
@@ -65,12 +66,7 @@ class ServerMetricsTest {
 
   @AfterEach
   void stop() throws InterruptedException {
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    for (Server server : servers) {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    TestCalls.stopAll(channels, servers);
     service.close();
     if (sdk != null) {
       sdk.close();
