@@ -3,6 +3,7 @@ package dev.acitrace.bench;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
@@ -40,12 +41,29 @@ final class InProcessHarness implements AutoCloseable {
 
   /** As {@link #InProcessHarness(GrpcTracingVariant, boolean)}; {@code metrics}: the SDK records metrics too. */
   InProcessHarness(GrpcTracingVariant variant, boolean sampled, boolean metrics) {
-    this.sdk = variant.traced() ? new TracingSdk(sampled, variant.propagator(), metrics) : null;
-    OpenTelemetry openTelemetry = sdk == null ? OpenTelemetry.noop() : sdk.openTelemetry();
+    this(variant, variant.traced() ? new TracingSdk(sampled, variant.propagator(), metrics) : null, null, null);
+  }
+
+  /**
+   * Instrumented with {@code openTelemetry}, which the caller owns (closing the harness leaves it open), and
+   * with {@code inner} added inside the variant's server interceptors, so it sees what the handler sees.
+   */
+  InProcessHarness(GrpcTracingVariant variant, OpenTelemetry openTelemetry, ServerInterceptor inner) {
+    this(variant, null, openTelemetry, inner);
+  }
+
+  private InProcessHarness(
+      GrpcTracingVariant variant, TracingSdk sdk, OpenTelemetry given, ServerInterceptor inner) {
+    this.sdk = sdk;
+    OpenTelemetry openTelemetry =
+        sdk != null ? sdk.openTelemetry() : given != null ? given : OpenTelemetry.noop();
     String name = InProcessServerBuilder.generateName();
     try {
       InProcessServerBuilder serverBuilder =
           InProcessServerBuilder.forName(name).directExecutor().addService(BenchRpc.service());
+      if (inner != null) {
+        serverBuilder.intercept(inner); // added first: runs innermost, inside the variant's context
+      }
       variant.instrumentServer(serverBuilder, openTelemetry);
       InProcessChannelBuilder channelBuilder =
           InProcessChannelBuilder.forName(name).directExecutor();

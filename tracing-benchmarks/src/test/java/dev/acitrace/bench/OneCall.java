@@ -1,23 +1,13 @@
 package dev.acitrace.bench;
 
-import io.grpc.CallOptions;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.ClientCalls;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
-import java.io.IOException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One unary call through a variant's instrumented in-process server and channel, made inside a context carrying
@@ -29,7 +19,7 @@ record OneCall(byte[] response, String traceparent, SpanContext handlerSpan, Bag
   private static final Metadata.Key<String> TRACEPARENT =
       Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
 
-  static OneCall through(GrpcTracingVariant variant, OpenTelemetry openTelemetry) throws IOException {
+  static OneCall through(GrpcTracingVariant variant, OpenTelemetry openTelemetry) {
     String[] traceparent = new String[1];
     SpanContext[] handlerSpan = new SpanContext[1];
     Baggage[] handlerBaggage = new Baggage[1];
@@ -44,27 +34,9 @@ record OneCall(byte[] response, String traceparent, SpanContext handlerSpan, Bag
             return next.startCall(call, headers);
           }
         };
-    String name = InProcessServerBuilder.generateName();
-    InProcessServerBuilder serverBuilder =
-        InProcessServerBuilder.forName(name).directExecutor().addService(BenchRpc.service());
-    serverBuilder.intercept(capture); // inner: runs inside the variant's context
-    variant.instrumentServer(serverBuilder, openTelemetry);
-    Server server = serverBuilder.build().start();
-    InProcessChannelBuilder channelBuilder = InProcessChannelBuilder.forName(name).directExecutor();
-    variant.instrumentChannel(channelBuilder, openTelemetry);
-    ManagedChannel channel = channelBuilder.build();
     byte[] response;
-    try (Scope ignored = Context.root().with(BaggageSamples.forCall()).makeCurrent()) {
-      response = ClientCalls.blockingUnaryCall(channel, BenchRpc.UNARY, CallOptions.DEFAULT, BenchRpc.REQUEST);
-    } finally {
-      channel.shutdownNow();
-      server.shutdownNow();
-      try {
-        channel.awaitTermination(10, TimeUnit.SECONDS);
-        server.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    try (InProcessHarness harness = new InProcessHarness(variant, openTelemetry, capture)) {
+      response = harness.unary();
     }
     return new OneCall(response, traceparent[0], handlerSpan[0], handlerBaggage[0]);
   }
