@@ -1,12 +1,17 @@
 package dev.acitrace.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -26,6 +31,28 @@ public final class TestCalls {
     }
     for (Server server : servers) {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Makes one OK call (request {@code "ok"}; {@code "ok", "two"} on the streaming-request methods) and one
+   * failed call (request {@code "fail"}) of each of the four methods, and checks each OK call succeeds and each
+   * failed one ends with a {@link StatusRuntimeException}: the calls the metrics tests count. The service must
+   * fail calls whose request is {@code "fail"}.
+   */
+  public static void everyTypeOkAndFailed(Channel channel, MethodDescriptor<String, String> unary,
+      MethodDescriptor<String, String> serverStreaming, MethodDescriptor<String, String> clientStreaming,
+      MethodDescriptor<String, String> bidi) throws Exception {
+    ClientCalls.blockingUnaryCall(channel, unary, CallOptions.DEFAULT, "ok");
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, unary, CallOptions.DEFAULT, "fail"))
+        .isInstanceOf(StatusRuntimeException.class);
+    ClientCalls.blockingServerStreamingCall(channel, serverStreaming, CallOptions.DEFAULT, "ok")
+        .forEachRemaining(response -> {});
+    assertThatThrownBy(() -> ClientCalls.blockingServerStreamingCall(channel, serverStreaming, CallOptions.DEFAULT,
+        "fail").forEachRemaining(response -> {})).isInstanceOf(StatusRuntimeException.class);
+    for (MethodDescriptor<String, String> method : List.of(clientStreaming, bidi)) {
+      assertThat(stream(channel, method, "ok", "two")).isNull();
+      assertThat(stream(channel, method, "fail")).isInstanceOf(StatusRuntimeException.class);
     }
   }
 

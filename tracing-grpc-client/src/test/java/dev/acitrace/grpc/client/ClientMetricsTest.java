@@ -5,15 +5,12 @@ import static io.opentelemetry.api.common.AttributeKey.longKey;
 import static io.opentelemetry.api.common.AttributeKey.stringKey;
 import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.testing.TestCalls;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
-import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
@@ -90,21 +87,6 @@ class ClientMetricsTest {
     return reader.collectAllMetrics().stream().collect(Collectors.toMap(MetricData::getName, Function.identity()));
   }
 
-  /** One OK and one failed call of every type. */
-  private static void callEveryTypeOkAndFailed(ManagedChannel channel) throws Exception {
-    ClientCalls.blockingUnaryCall(channel, TestService.UNARY, CallOptions.DEFAULT, "ok");
-    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, TestService.UNARY, CallOptions.DEFAULT, "fail"))
-        .isInstanceOf(StatusRuntimeException.class);
-    ClientCalls.blockingServerStreamingCall(channel, TestService.SERVER_STREAMING, CallOptions.DEFAULT, "ok")
-        .forEachRemaining(response -> {});
-    assertThatThrownBy(() -> ClientCalls.blockingServerStreamingCall(channel, TestService.SERVER_STREAMING,
-        CallOptions.DEFAULT, "fail").forEachRemaining(response -> {})).isInstanceOf(StatusRuntimeException.class);
-    for (MethodDescriptor<String, String> method : List.of(TestService.CLIENT_STREAMING, TestService.BIDI)) {
-      assertThat(stream(channel, method, "ok", "two")).isNull();
-      assertThat(stream(channel, method, "fail")).isInstanceOf(StatusRuntimeException.class);
-    }
-  }
-
 
   private static Attributes newAttributes(String method, String code, boolean error) {
     var builder = Attributes.builder().put("rpc.system.name", "grpc").put("rpc.method", "test.Echo/" + method)
@@ -117,7 +99,7 @@ class ClientMetricsTest {
 
   @Test
   void newConventions_everyCallType_okAndFailed_oneSeriesEach() throws Exception {
-    callEveryTypeOkAndFailed(channel(Map.of("otel.semconv-stability.opt-in", "rpc")));
+    TestService.callEveryTypeOkAndFailed(channel(Map.of("otel.semconv-stability.opt-in", "rpc")));
 
     Map<String, MetricData> metrics = metrics();
     assertThat(metrics.keySet()).containsExactly("rpc.client.call.duration");
@@ -134,7 +116,7 @@ class ClientMetricsTest {
 
   @Test
   void oldConventions_everyCallType_durationInMs_andMessagesPerRpc() throws Exception {
-    callEveryTypeOkAndFailed(channel(Map.of()));
+    TestService.callEveryTypeOkAndFailed(channel(Map.of()));
 
     Map<String, MetricData> metrics = metrics();
     assertThat(metrics.keySet()).containsExactlyInAnyOrder("rpc.client.duration", "rpc.client.requests_per_rpc",

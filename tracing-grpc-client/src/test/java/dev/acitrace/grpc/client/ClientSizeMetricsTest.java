@@ -3,7 +3,6 @@ package dev.acitrace.grpc.client;
 import static dev.acitrace.testing.TestCalls.stream;
 import static io.opentelemetry.sdk.testing.assertj.OpenTelemetryAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.acitrace.api.TracingConfig;
 import dev.acitrace.testing.TestCalls;
@@ -13,7 +12,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
@@ -119,24 +117,9 @@ class ClientSizeMetricsTest {
   }
 
 
-  /** One OK and one failed (NOT_FOUND) call of every type. */
-  private static void callEveryTypeOkAndFailed(ManagedChannel channel) throws Exception {
-    ClientCalls.blockingUnaryCall(channel, TestService.UNARY, CallOptions.DEFAULT, "ok");
-    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, TestService.UNARY, CallOptions.DEFAULT, "fail"))
-        .isInstanceOf(StatusRuntimeException.class);
-    ClientCalls.blockingServerStreamingCall(channel, TestService.SERVER_STREAMING, CallOptions.DEFAULT, "ok")
-        .forEachRemaining(response -> {});
-    assertThatThrownBy(() -> ClientCalls.blockingServerStreamingCall(channel, TestService.SERVER_STREAMING,
-        CallOptions.DEFAULT, "fail").forEachRemaining(response -> {})).isInstanceOf(StatusRuntimeException.class);
-    for (MethodDescriptor<String, String> method : List.of(TestService.CLIENT_STREAMING, TestService.BIDI)) {
-      assertThat(stream(channel, method, "ok", "two")).isNull();
-      assertThat(stream(channel, method, "fail")).isInstanceOf(StatusRuntimeException.class);
-    }
-  }
-
   @Test
   void oldConventions_everyCallType_okAndFailed_sizesSummedPerCall_withTheDurationsAttributes() throws Exception {
-    callEveryTypeOkAndFailed(channel(tracing(Map.of())));
+    TestService.callEveryTypeOkAndFailed(channel(tracing(Map.of())));
 
     Map<String, MetricData> metrics = metrics();
     // requests: "ok" 2 bytes, "fail" 4, "ok"+"two" 5; responses: "echo:ok" 7, "a"+"b"+"c" 3, "ok,two" 6,

@@ -1,5 +1,7 @@
 package dev.acitrace.grpc.client;
 
+import dev.acitrace.testing.TestCalls;
+import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -45,6 +47,11 @@ final class TestService {
   static final MethodDescriptor<String, String> SERVER_STREAMING =
       method("ServerStream", MethodDescriptor.MethodType.SERVER_STREAMING);
   static final MethodDescriptor<String, String> BIDI = method("Bidi", MethodDescriptor.MethodType.BIDI_STREAMING);
+
+  /** One OK and one failed (request "fail": NOT_FOUND) call of every type, on {@code channel}. */
+  static void callEveryTypeOkAndFailed(Channel channel) throws Exception {
+    TestCalls.everyTypeOkAndFailed(channel, UNARY, SERVER_STREAMING, CLIENT_STREAMING, BIDI);
+  }
 
   /** Released by tests that need a hanging handler to stop. */
   final CountDownLatch released = new CountDownLatch(1);

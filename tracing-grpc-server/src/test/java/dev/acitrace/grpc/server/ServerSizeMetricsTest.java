@@ -9,7 +9,6 @@ import dev.acitrace.api.TracingConfig;
 import dev.acitrace.testing.TestCalls;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -141,17 +140,9 @@ class ServerSizeMetricsTest {
   @Test
   void oldConventions_everyCallType_okAndFailed_sizesSummedPerCall_withTheDurationsAttributes() throws Exception {
     ManagedChannel channel = start(tracing(Map.of(), b -> b));
-    unary(channel, "ok");
-    assertThatThrownBy(() -> unary(channel, "fail")).isInstanceOf(StatusRuntimeException.class);
+    TestCalls.everyTypeOkAndFailed(
+        channel, service.unary, service.serverStreaming, service.clientStreaming, service.bidi);
     assertThatThrownBy(() -> unary(channel, "throw")).isInstanceOf(StatusRuntimeException.class);
-    ClientCalls.blockingServerStreamingCall(channel, service.serverStreaming, CallOptions.DEFAULT, "ok")
-        .forEachRemaining(response -> {});
-    assertThatThrownBy(() -> ClientCalls.blockingServerStreamingCall(channel, service.serverStreaming,
-        CallOptions.DEFAULT, "fail").forEachRemaining(response -> {})).isInstanceOf(StatusRuntimeException.class);
-    for (MethodDescriptor<String, String> method : List.of(service.clientStreaming, service.bidi)) {
-      assertThat(stream(channel, method, "ok", "two")).isNull();
-      assertThat(stream(channel, method, "fail")).isInstanceOf(StatusRuntimeException.class);
-    }
 
     // requests: "ok" 2 bytes, "fail" 4, "throw" 5 (the handler threw: UNKNOWN), "ok"+"two" 5; responses:
     // "echo:ok" 7, "a"+"b"+"c" 3, "ok,two" 6, "echo:ok"+"echo:two" 15; a failed call sent no response
