@@ -60,6 +60,7 @@ final class Initializer {
   private final AutoconfigureExtensions extensions;
   private volatile List<AutoconfigureExtensions.Source> providers = List.of();
   private volatile List<String> exporterNames = List.of();
+  private volatile List<String> metricExporterNames = List.of();
   private volatile CountingSpanExporter exporter;
   private volatile SpanProcessorMeter meter;
   private volatile ClosingGate gate;
@@ -164,6 +165,7 @@ final class Initializer {
     // Metrics: autoconfigure's names and defaults, except `console`, which is acitrace's table (printed to
     // the settings' console output), added in customizeMeterProvider.
     List<String> metricNames = config.getList(METRICS_EXPORTER);
+    metricExporterNames = metricNames.isEmpty() ? List.of("otlp") : List.copyOf(metricNames); // autoconfigure's default
     if (metricNames.contains("console")) {
       consoleMetrics = true;
       List<String> others = new ArrayList<>(metricNames);
@@ -383,6 +385,11 @@ final class Initializer {
   /** {@code key (ENV_NAME)='value'}. */
   static String describe(String key, String value) {
     return key + " (" + TracingConfig.toEnvironmentName(key) + ")='" + value + "'";
+  }
+
+  /** The metric exporters named by {@code otel.metrics.exporter} (autoconfigure's default: otlp). */
+  List<String> metricExporterNames() {
+    return metricExporterNames;
   }
 
   List<String> exporterNames() {

@@ -122,7 +122,10 @@ public final class TracingHandle implements AutoCloseable {
     watchdog.start();
     long hardDeadline = deadline + TimeUnit.MILLISECONDS.toNanos(ABANDON_GRACE_MILLIS);
     boolean done = join(sdk.getSdkTracerProvider().shutdown(), hardDeadline);
+    // The watchdog fired while traces were still shutting down, or later, while metrics were.
+    boolean tracesLate = abandoned.get();
     done &= join(sdk.getSdkMeterProvider().shutdown(), hardDeadline);
+    boolean metricsLate = abandoned.get() && !tracesLate;
     done &= join(sdk.getSdkLoggerProvider().shutdown(), hardDeadline);
     watchdog.interrupt();
     boolean stuck = false;
@@ -146,10 +149,15 @@ public final class TracingHandle implements AutoCloseable {
     if (stats.lostSpans() == 0 && !stuck && !abandoned.get()) {
       return;
     }
-    StringBuilder message = new StringBuilder("tracing shut down: ").append(stats.lostSpans())
-        .append(" spans lost (").append(stats.failedSpans()).append(" failed to export, ")
-        .append(stats.droppedSpans()).append(" dropped), ").append(stats.exportedSpans()).append(" exported");
-    if (abandoned.get()) {
+    StringBuilder message = new StringBuilder("tracing shut down: ");
+    if (stats.lostSpans() > 0 || tracesLate || !metricsLate) {
+      message.append(stats.lostSpans()).append(" spans lost (").append(stats.failedSpans())
+          .append(" failed to export, ").append(stats.droppedSpans()).append(" dropped), ")
+          .append(stats.exportedSpans()).append(" exported");
+    } else {
+      message.append("no spans lost (").append(stats.exportedSpans()).append(" exported)");
+    }
+    if (tracesLate) {
       message.append("; the exporters ").append(exporters()).append(" did not accept them within the shutdown "
           + "timeout (").append(shutdownTimeout).append("): is the collector reachable?");
       if (!initializer.metricExporters().isEmpty()) {
@@ -157,6 +165,11 @@ public final class TracingHandle implements AutoCloseable {
       }
     } else if (stats.failedSpans() > 0) {
       message.append("; the exporters ").append(exporters()).append(" failed them: is the collector reachable?");
+    }
+    if (metricsLate) {
+      message.append("; the metric exporters ").append(initializer.metricExporterNames())
+          .append(" did not finish their last export within the shutdown timeout (").append(shutdownTimeout)
+          .append("), so the metrics pending were not exported: is the collector reachable?");
     }
     if (stuck) {
       message.append(" Shutdown did not finish in time; the exporters were stopped.");

@@ -115,6 +115,25 @@ class ShutdownTest {
   }
 
   @Test
+  void tracesNone_metricsCollectorDown_warningBlamesTheMetricExporter_notTheSpanExporters() throws Exception {
+    String endpoint;
+    try (OtlpGrpcReceiver receiver = new OtlpGrpcReceiver()) {
+      endpoint = receiver.endpoint();
+    } // nothing listens any more
+    TracingHandle tracing = Tracing.init(TracingSettings.builder().registerGlobal(false).shutdownHook(false)
+        .exporters("none").endpoint(endpoint).shutdownTimeout(Duration.ofSeconds(1)).build());
+    tracing.openTelemetry().getMeter("t").counterBuilder("pending").build().add(1); // the last export has data
+    long start = System.nanoTime();
+    tracing.close();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2_500));
+
+    assertThat(warnings).extracting(LogRecord::getMessage).singleElement().satisfies(m -> assertThat(m)
+        .isEqualTo("tracing shut down: no spans lost (0 exported); the metric exporters [otlp] did not finish their"
+            + " last export within the shutdown timeout (PT1S), so the metrics pending were not exported: is the"
+            + " collector reachable?"));
+  }
+
+  @Test
   void spanEndedAfterClose_isCountedAsDropped() {
     TracingHandle tracing = Tracing.init(TracingSettings.builder().registerGlobal(false).shutdownHook(false)
         .exporters("console").consoleOutput(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
