@@ -13,9 +13,15 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -25,19 +31,27 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Part c: the collector is down. acitrace is initialized with {@code Tracing.init} three times in one JVM:
  * exporter {@code none}, OTLP to a closed port, and OTLP to a TCP server that accepts and never answers.
- * Calls go to the three round-robin, one at a time, so that whatever the machine does meanwhile hits them
- * alike; the p99 latency of each outage must be within 1.2x of {@code none}'s, the heap must not grow with
- * the calls, and {@code close()} must return within its bound.
+ * Calls go to the three round-robin, one at a time, through the same two threads (one event loop, one
+ * handler thread), so that whatever the machine does meanwhile hits them alike, after a warm-up that lasts
+ * until the JIT compiler is quiet; the p99 latency of each outage must be within 1.2x of {@code none}'s, the
+ * heap must not grow with the calls, and {@code close()} must return within its bound.
  */
 final class CollectorOutage {
   private static final MethodDescriptor<byte[], byte[]> ECHO =
       Bytes.method(MethodDescriptor.MethodType.UNARY, "reliability.v1.Outage/Echo");
   static final double MAX_P99_RATIO = 1.2;
+  /** Warm-up rounds of this many calls per setup go on until one compiles for less than QUIET_COMPILE_MS. */
+  static final int WARMUP_BATCH = 500;
+  static final int MIN_WARMUP = 2_000;
+  static final int MAX_WARMUP = 12_000;
+  static final long QUIET_COMPILE_MS = 20;
   static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
   /** close() may take the shutdown timeout plus this much. */
   static final Duration CLOSE_SLACK = Duration.ofSeconds(1);
@@ -52,6 +66,23 @@ final class CollectorOutage {
     this.seed = seed;
   }
 
+  /**
+   * The threads every setup's calls go through: one event loop for both ends of every connection and one
+   * handler thread, shared by the setups, so the only difference between their calls is the tracing
+   * pipeline (with grpc-java's shared pools, which loop a connection lands on differs per setup and moved
+   * the median of identical setups by up to 30%). The exporters' own connections use their own threads.
+   */
+  private static final class Transport implements AutoCloseable {
+    final EventLoopGroup loop = new NioEventLoopGroup(1, Threads.named("outage-loop"));
+    final ExecutorService handlers = Executors.newSingleThreadExecutor(Threads.named("outage-handler"));
+
+    @Override
+    public void close() throws InterruptedException {
+      handlers.shutdownNow();
+      loop.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+    }
+  }
+
   /** One Tracing.init and the traced server and channel built on it. */
   private static final class Setup {
     final String name;
@@ -61,7 +92,7 @@ final class CollectorOutage {
     final long[] latencies;
     int count;
 
-    Setup(String name, TracingSettings settings, int calls) throws IOException {
+    Setup(String name, TracingSettings settings, int calls, Transport transport) throws IOException {
       this.name = name;
       this.handle = Tracing.init(settings);
       ServerServiceDefinition service = ServerServiceDefinition.builder("reliability.v1.Outage")
@@ -71,10 +102,18 @@ final class CollectorOutage {
           }))
           .build();
       server = GrpcServerTracing.create(handle.openTelemetry())
-          .applyTo(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service))
+          .applyTo(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+              .channelType(NioServerSocketChannel.class)
+              .bossEventLoopGroup(transport.loop)
+              .workerEventLoopGroup(transport.loop)
+              .executor(transport.handlers)
+              .addService(service))
           .build().start();
       channel = GrpcClientTracing.create(handle.openTelemetry())
-          .applyTo(NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext())
+          .applyTo(NettyChannelBuilder.forAddress("127.0.0.1", server.getPort())
+              .channelType(NioSocketChannel.class)
+              .eventLoopGroup(transport.loop)
+              .usePlaintext())
           .build();
       latencies = new long[calls];
     }
@@ -106,7 +145,9 @@ final class CollectorOutage {
         .shutdownHook(false)
         .shutdownTimeout(SHUTDOWN_TIMEOUT);
     if (endpoint != null) {
-      builder.endpoint(endpoint);
+      builder.endpoint(endpoint); // traces and metrics (autoconfigure's default otlp) to the dead collector
+    } else {
+      builder.property("otel.metrics.exporter", "none"); // no exporter at all
     }
     return builder.build();
   }
@@ -132,17 +173,16 @@ final class CollectorOutage {
     acceptor.start();
 
     List<Setup> setups = new ArrayList<>();
+    Transport transport = new Transport();
     try (Watch watch = new Watch()) {
-      setups.add(new Setup("none", settings("none", null), callsPerSetup));
-      setups.add(new Setup("otlp, closed port", settings("otlp", "http://127.0.0.1:" + closedPort), callsPerSetup));
+      setups.add(new Setup("none", settings("none", null), callsPerSetup, transport));
+      setups.add(new Setup("otlp, closed port", settings("otlp", "http://127.0.0.1:" + closedPort), callsPerSetup,
+          transport));
       setups.add(new Setup("otlp, silent server", settings("otlp", "http://127.0.0.1:" + silent.getLocalPort()),
-          callsPerSetup));
+          callsPerSetup, transport));
       byte[] payload = new byte[64];
       new Random(seed).nextBytes(payload);
-      int warmup = Math.min(2_000, callsPerSetup);
-      for (int i = 0; i < warmup * setups.size(); i++) {
-        setups.get(i % setups.size()).call(payload);
-      }
+      int warmup = warmUp(setups, payload);
       long heapBefore = usedHeapAfterGc();
       long begin = System.nanoTime();
       for (int i = 0; i < callsPerSetup * setups.size(); i++) {
@@ -153,11 +193,13 @@ final class CollectorOutage {
       long heapAfter = usedHeapAfterGc();
 
       Setup none = setups.get(0);
-      report.figure("calls per setup (after " + warmup + " warm-up calls each)", callsPerSetup);
+      report.figure("calls per setup (after " + warmup + " warm-up calls each, until the JIT compiler was quiet)",
+          callsPerSetup);
       report.figure("elapsed (ms)", elapsedMs);
       for (Setup setup : setups) {
-        report.figure("p50 / p99 / max latency (us), " + setup.name, micros(setup.percentile(0.50)) + " / "
-            + micros(setup.percentile(0.99)) + " / " + micros(setup.percentile(1.0)));
+        report.figure("p50 / p90 / p99 / max latency (us), " + setup.name, micros(setup.percentile(0.50)) + " / "
+            + micros(setup.percentile(0.90)) + " / " + micros(setup.percentile(0.99)) + " / "
+            + micros(setup.percentile(1.0)));
       }
       report.figure("heap used after GC, before / after the measured calls (MiB)",
           mib(heapBefore) + " / " + mib(heapAfter));
@@ -168,7 +210,7 @@ final class CollectorOutage {
                 micros(setup.percentile(0.99)), micros(none.percentile(0.99))));
       }
       report.check("heap bounded (growth after GC <= " + mib(MAX_HEAP_GROWTH) + " MiB over "
-              + callsPerSetup * setups.size() + " calls)",
+              + none.count * setups.size() + " calls)",
           heapAfter - heapBefore <= MAX_HEAP_GROWTH, mib(heapAfter - heapBefore) + " MiB");
 
       for (Setup setup : setups) {
@@ -183,7 +225,7 @@ final class CollectorOutage {
             closeMs + " ms");
         report.figure("export stats before close, " + setup.name, before);
         report.figure("export stats after close, " + setup.name, after);
-        long spans = 2L * (warmup + callsPerSetup);
+        long spans = 2L * (warmup + setup.count);
         long counted = after.exportedSpans() + after.failedSpans() + after.droppedSpans();
         report.figure("spans neither exported, failed nor dropped after close, " + setup.name,
             setup.name.equals("none") ? "n/a (no exporter)" : (spans - counted) + " of " + spans);
@@ -193,7 +235,7 @@ final class CollectorOutage {
           watch.uncaught.get() + " uncaught, " + watch.severe.get() + " SEVERE " + watch.uncaughtExamples
               + watch.severeExamples);
       report.figure("WARNING records from gRPC/acitrace", watch.warnings.get() + " " + watch.warningExamples);
-      report.note("Spans per setup: 2 per call (client and server), " + 2 * (warmup + callsPerSetup)
+      report.note("Spans per setup: 2 per call (client and server), " + 2 * (warmup + none.count)
           + " in all. The export stats show where they went (OTLP's batch queue holds 2,048; the rest is dropped"
           + " while the collector is down).");
     } finally {
@@ -201,12 +243,38 @@ final class CollectorOutage {
         setup.stopRpc();
         setup.handle.close();
       }
+      transport.close();
       silent.close();
       for (Socket socket : held) {
         socket.close();
       }
     }
     return report;
+  }
+
+  /**
+   * Calls every setup round-robin until the JIT compiler goes quiet (a batch during which it compiled for
+   * less than {@link #QUIET_COMPILE_MS}), so that compilation on the machine's few cores does not land in the
+   * measured tail; returns the warm-up calls made per setup.
+   */
+  private static int warmUp(List<Setup> setups, byte[] payload) {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+    int calls = 0;
+    long compiled = timed ? jit.getTotalCompilationTime() : 0;
+    while (calls < MAX_WARMUP) {
+      for (int i = 0; i < WARMUP_BATCH * setups.size(); i++) {
+        setups.get(i % setups.size()).call(payload);
+      }
+      calls += WARMUP_BATCH;
+      long now = timed ? jit.getTotalCompilationTime() : 0;
+      boolean quiet = timed && now - compiled < QUIET_COMPILE_MS;
+      compiled = now;
+      if (calls >= MIN_WARMUP && (quiet || !timed)) {
+        break;
+      }
+    }
+    return calls;
   }
 
   private static long usedHeapAfterGc() throws InterruptedException {

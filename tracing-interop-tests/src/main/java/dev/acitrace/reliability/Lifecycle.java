@@ -46,7 +46,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -100,12 +99,12 @@ final class Lifecycle {
         .build());
     TracingConfig config = TracingConfig.of(Map.of());
 
-    ExecutorService serverPool = Executors.newFixedThreadPool(POOL_THREADS, named("life-server"));
-    ExecutorService clientPool = Executors.newFixedThreadPool(POOL_THREADS, named("life-client"));
-    timer = Executors.newSingleThreadScheduledExecutor(named("life-timer"));
-    EventLoopGroup boss = new NioEventLoopGroup(1, named("life-boss"));
-    EventLoopGroup serverLoops = new NioEventLoopGroup(2, named("life-server-loop"));
-    EventLoopGroup clientLoops = new NioEventLoopGroup(2, named("life-client-loop"));
+    ExecutorService serverPool = Executors.newFixedThreadPool(POOL_THREADS, Threads.named("life-server"));
+    ExecutorService clientPool = Executors.newFixedThreadPool(POOL_THREADS, Threads.named("life-client"));
+    timer = Executors.newSingleThreadScheduledExecutor(Threads.named("life-timer"));
+    EventLoopGroup boss = new NioEventLoopGroup(1, Threads.named("life-boss"));
+    EventLoopGroup serverLoops = new NioEventLoopGroup(2, Threads.named("life-server-loop"));
+    EventLoopGroup clientLoops = new NioEventLoopGroup(2, Threads.named("life-client-loop"));
 
     ServerServiceDefinition service = ServerServiceDefinition.builder("reliability.v1.Life")
         .addMethod(STREAM, ServerCalls.asyncServerStreamingCall(this::stream))
@@ -427,15 +426,6 @@ final class Lifecycle {
       }
     }
     return leaks;
-  }
-
-  private static ThreadFactory named(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /** Counts onStart/onEnd per span id. */

@@ -25,7 +25,7 @@ import java.util.Set;
  * </pre>
  *
  * {@code --scale} multiplies the call counts (1 = the committed figures: 100,000 fuzz calls through
- * grpc-java and 20,000 through a bare HTTP/2 client, 50,000 lifecycle calls, 3 x 6,000 outage calls).
+ * grpc-java and 20,000 through a bare HTTP/2 client, 50,000 lifecycle calls, 3 x 12,000 outage calls).
  */
 public final class ReliabilitySuite {
   private ReliabilitySuite() {}
@@ -61,7 +61,7 @@ public final class ReliabilitySuite {
       reports.add(new Lifecycle(scaled(50_000, scale), 1_000, seed).run());
     }
     if (parts.contains("outage")) {
-      reports.add(new CollectorOutage(scaled(6_000, scale), seed).run());
+      reports.add(new CollectorOutage(scaled(12_000, scale), seed).run());
     }
     long seconds = (System.nanoTime() - started) / 1_000_000_000L;
     write(out, reports, seed, scale, seconds);
