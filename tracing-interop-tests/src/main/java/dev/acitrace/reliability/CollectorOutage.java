@@ -193,7 +193,7 @@ final class CollectorOutage {
       long heapAfter = usedHeapAfterGc();
 
       Setup none = setups.get(0);
-      report.figure("calls per setup (after " + warmup + " warm-up calls each, until the JIT compiler was quiet)",
+      report.figure("calls per setup (after " + warmup + " warm-up calls each: until the JIT compiler was quiet, at most " + MAX_WARMUP + ")",
           callsPerSetup);
       report.figure("elapsed (ms)", elapsedMs);
       for (Setup setup : setups) {
