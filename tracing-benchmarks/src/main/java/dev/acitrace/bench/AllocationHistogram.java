@@ -27,6 +27,7 @@ import javax.management.ObjectName;
  * {@code otel-unsampled} (otel classpath), {@code ours-sampled}, {@code ours-unsampled},
  * {@code ours-w3c-sampled}, {@code ours-metrics-sampled}, {@code ours-metrics-unsampled},
  * {@code sdk-floor-sampled}, {@code sdk-floor-unsampled}, {@code sdk-floor-w3c-sampled},
+ * {@code sdk-floor-w3c-attrs-sampled},
  * {@code sdk-floor-attrs-sampled} (ours classpath).
  * Not part of any suite (docs/benchmarks.md, "Where the bytes go").
  */
@@ -97,6 +98,8 @@ public final class AllocationHistogram {
         return SdkFloorTracing.withConventionAttributes();
       case "sdk-floor-w3c-sampled":
         return SdkFloorTracing.withStandardPropagators();
+      case "sdk-floor-w3c-attrs-sampled":
+        return SdkFloorTracing.withStandardPropagatorsAndConventionAttributes();
       case "ours-sampled":
       case "ours-unsampled":
       case "ours-metrics-sampled":

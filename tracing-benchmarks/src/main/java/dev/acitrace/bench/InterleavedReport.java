@@ -86,6 +86,12 @@ public final class InterleavedReport {
               "otel-sampled",
               Double.NaN),
           new Target(
+              "SDK floor with OTel's W3C propagators and the conventions' span attributes vs OpenTelemetry's"
+                  + " instrumentation (reported: the floor under the W3C target)",
+              "sdk-floor-w3c-attrs-sampled",
+              "otel-sampled",
+              Double.NaN),
+          new Target(
               "acitrace over the SDK floor, sampled (reported: what the instrumentation's own work adds)",
               "ours-sampled",
               "sdk-floor-sampled",

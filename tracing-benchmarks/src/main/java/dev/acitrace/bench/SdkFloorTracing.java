@@ -77,6 +77,11 @@ final class SdkFloorTracing implements GrpcTracingVariant {
     return new SdkFloorTracing(W3C_PROPAGATORS, false);
   }
 
+  /** With OpenTelemetry's own W3C propagators and the attributes the RPC conventions require of each span. */
+  static SdkFloorTracing withStandardPropagatorsAndConventionAttributes() {
+    return new SdkFloorTracing(W3C_PROPAGATORS, true);
+  }
+
   @Override
   public TextMapPropagator propagator() {
     return propagator;

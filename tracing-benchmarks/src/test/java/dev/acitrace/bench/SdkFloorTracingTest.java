@@ -41,10 +41,13 @@ class SdkFloorTracingTest {
     }
   }
 
-  @Test
-  void conventionAttributes_onBothSpans_statusAtTheEnd() throws Exception {
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void conventionAttributes_onBothSpans_statusAtTheEnd(boolean standardPropagators) throws Exception {
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
-    SdkFloorTracing variant = SdkFloorTracing.withConventionAttributes();
+    SdkFloorTracing variant = standardPropagators
+        ? SdkFloorTracing.withStandardPropagatorsAndConventionAttributes()
+        : SdkFloorTracing.withConventionAttributes();
     List<SpanData> spans;
     try (OpenTelemetrySdk sdk =
         OpenTelemetrySdk.builder()
