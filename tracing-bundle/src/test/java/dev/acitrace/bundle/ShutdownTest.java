@@ -100,12 +100,16 @@ class ShutdownTest {
     }
   }
 
+  /** An OTLP endpoint on loopback where nothing listens any more. */
+  private static String deadEndpoint() throws Exception {
+    try (OtlpGrpcReceiver receiver = new OtlpGrpcReceiver()) {
+      return receiver.endpoint();
+    }
+  }
+
   @Test
   void collectorDown_twoSecondBound_closeWithinIt() throws Exception {
-    String endpoint;
-    try (OtlpGrpcReceiver receiver = new OtlpGrpcReceiver()) {
-      endpoint = receiver.endpoint();
-    } // nothing listens any more
+    String endpoint = deadEndpoint();
     TracingHandle tracing = init(endpoint, Duration.ofSeconds(2));
     tracing.openTelemetry().getTracer("t").spanBuilder("lost").startSpan().end();
     long start = System.nanoTime();
@@ -116,10 +120,7 @@ class ShutdownTest {
 
   @Test
   void tracesNone_metricsCollectorDown_warningBlamesTheMetricExporter_notTheSpanExporters() throws Exception {
-    String endpoint;
-    try (OtlpGrpcReceiver receiver = new OtlpGrpcReceiver()) {
-      endpoint = receiver.endpoint();
-    } // nothing listens any more
+    String endpoint = deadEndpoint();
     TracingHandle tracing = Tracing.init(TracingSettings.builder().registerGlobal(false).shutdownHook(false)
         .exporters("none").endpoint(endpoint).shutdownTimeout(Duration.ofSeconds(1)).build());
     tracing.openTelemetry().getMeter("t").counterBuilder("pending").build().add(1); // the last export has data
