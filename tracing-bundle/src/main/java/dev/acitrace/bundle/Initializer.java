@@ -165,7 +165,9 @@ final class Initializer {
     // Metrics: autoconfigure's names and defaults, except `console`, which is acitrace's table (printed to
     // the settings' console output), added in customizeMeterProvider.
     List<String> metricNames = config.getList(METRICS_EXPORTER);
-    metricExporterNames = metricNames.isEmpty() ? List.of("otlp") : List.copyOf(metricNames); // autoconfigure's default
+    // For messages: each exporter named once, autoconfigure's default when none is named.
+    metricExporterNames = metricNames.isEmpty() ? List.of("otlp")
+        : List.copyOf(new java.util.LinkedHashSet<>(metricNames));
     if (metricNames.contains("console")) {
       consoleMetrics = true;
       List<String> others = new ArrayList<>(metricNames);

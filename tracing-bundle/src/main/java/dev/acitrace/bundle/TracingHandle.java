@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -103,7 +104,9 @@ public final class TracingHandle implements AutoCloseable {
       gate.shut();
     }
     long deadline = System.nanoTime() + shutdownTimeout.toNanos();
-    AtomicBoolean abandoned = new AtomicBoolean();
+    // Which signal is shutting down (the closing thread moves it on), and the one the watchdog gave up on.
+    AtomicReference<Phase> phase = new AtomicReference<>(Phase.TRACES);
+    AtomicReference<Phase> late = new AtomicReference<>(Phase.DONE);
     // The meter provider's shutdown blocks the calling thread on its last export: a watchdog gives up on the
     // exporters at the deadline, whichever phase is running.
     Thread watchdog = new Thread(() -> {
@@ -112,22 +115,31 @@ public final class TracingHandle implements AutoCloseable {
         if (wait > 0) {
           TimeUnit.NANOSECONDS.sleep(wait);
         }
-        abandoned.set(true);
-        abandonExporters();
       } catch (InterruptedException e) {
-        // closed in time
+        return; // closed in time
+      }
+      Phase running = phase.get();
+      if (running != Phase.DONE) {
+        late.set(running);
+        abandonExporters();
       }
     }, "acitrace-tracing-shutdown-deadline");
     watchdog.setDaemon(true);
     watchdog.start();
     long hardDeadline = deadline + TimeUnit.MILLISECONDS.toNanos(ABANDON_GRACE_MILLIS);
     boolean done = join(sdk.getSdkTracerProvider().shutdown(), hardDeadline);
-    // The watchdog fired while traces were still shutting down, or later, while metrics were.
-    boolean tracesLate = abandoned.get();
+    phase.set(Phase.METRICS);
     done &= join(sdk.getSdkMeterProvider().shutdown(), hardDeadline);
-    boolean metricsLate = abandoned.get() && !tracesLate;
+    phase.set(Phase.LOGS);
     done &= join(sdk.getSdkLoggerProvider().shutdown(), hardDeadline);
+    phase.set(Phase.DONE);
     watchdog.interrupt();
+    try {
+      watchdog.join(ABANDON_GRACE_MILLIS); // at once: interrupted in time, or it fired and has abandoned
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Phase lateSignal = late.get();
     boolean stuck = false;
     CountingSpanExporter exporter = initializer.exporter();
     if (!done) {
@@ -146,36 +158,61 @@ public final class TracingHandle implements AutoCloseable {
       meter.closeMeterProvider();
     }
     ExportStats stats = exportStats();
-    if (stats.lostSpans() == 0 && !stuck && !abandoned.get()) {
+    if (stats.lostSpans() == 0 && !stuck && lateSignal == Phase.DONE) {
       return;
     }
     StringBuilder message = new StringBuilder("tracing shut down: ");
-    if (stats.lostSpans() > 0 || tracesLate || !metricsLate) {
+    boolean spansFine = stats.lostSpans() == 0 && (lateSignal == Phase.METRICS || lateSignal == Phase.LOGS);
+    if (spansFine) { // another signal was late
+      message.append("no spans lost (").append(stats.exportedSpans()).append(" exported)");
+    } else {
       message.append(stats.lostSpans()).append(" spans lost (").append(stats.failedSpans())
           .append(" failed to export, ").append(stats.droppedSpans()).append(" dropped), ")
           .append(stats.exportedSpans()).append(" exported");
-    } else {
-      message.append("no spans lost (").append(stats.exportedSpans()).append(" exported)");
     }
-    if (tracesLate) {
-      message.append("; the exporters ").append(exporters()).append(" did not accept them within the shutdown "
-          + "timeout (").append(shutdownTimeout).append("): is the collector reachable?");
-      if (!initializer.metricExporters().isEmpty()) {
-        message.append(" Metrics still pending were not exported either.");
+    switch (lateSignal) {
+      case TRACES -> {
+        if (exporter == null) {
+          message.append("; the span processors did not finish within the shutdown timeout (")
+              .append(shutdownTimeout).append(")");
+        } else {
+          message.append("; the exporters ").append(exporters()).append(" did not accept them within the shutdown "
+              + "timeout (").append(shutdownTimeout).append("): is the collector reachable?");
+        }
+        if (!initializer.metricExporters().isEmpty()) {
+          message.append(" Metrics still pending were not exported either.");
+        }
       }
-    } else if (stats.failedSpans() > 0) {
-      message.append("; the exporters ").append(exporters()).append(" failed them: is the collector reachable?");
-    }
-    if (metricsLate) {
-      message.append("; the metric exporters ").append(initializer.metricExporterNames())
-          .append(" did not finish their last export within the shutdown timeout (").append(shutdownTimeout)
-          .append("), so the metrics pending were not exported: is the collector reachable?");
+      case METRICS -> {
+        if (stats.failedSpans() > 0) {
+          message.append("; the exporters ").append(exporters()).append(" failed them");
+        }
+        message.append("; the metric exporters ").append(initializer.metricExporterNames())
+            .append(" did not finish their last export within the shutdown timeout (").append(shutdownTimeout)
+            .append("), so the metrics pending were not exported: is the collector reachable?");
+      }
+      case LOGS -> {
+        if (stats.failedSpans() > 0) {
+          message.append("; the exporters ").append(exporters()).append(" failed them");
+        }
+        message.append("; the log record processors did not finish within the shutdown timeout (")
+            .append(shutdownTimeout).append(")");
+      }
+      case DONE -> {
+        if (stats.failedSpans() > 0) {
+          message.append("; the exporters ").append(exporters())
+              .append(" failed them: is the collector reachable?");
+        }
+      }
     }
     if (stuck) {
       message.append(" Shutdown did not finish in time; the exporters were stopped.");
     }
     logger.log(Level.WARNING, message.toString());
   }
+
+  /** The signals in the order {@link #close()} shuts them down; {@code DONE} once all have. */
+  private enum Phase { TRACES, METRICS, LOGS, DONE }
 
   /** Past the deadline: every exporter fails what it holds at once and stops. */
   private void abandonExporters() {
