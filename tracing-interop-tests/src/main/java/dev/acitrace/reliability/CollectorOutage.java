@@ -17,6 +17,7 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import java.io.IOException;
@@ -38,16 +39,21 @@ import java.util.concurrent.TimeUnit;
 /**
  * Part c: the collector is down. acitrace is initialized with {@code Tracing.init} three times in one JVM:
  * exporter {@code none}, OTLP to a closed port, and OTLP to a TCP server that accepts and never answers.
- * Calls go to the three round-robin, one at a time, through the same two threads (one event loop, one
- * handler thread), so that whatever the machine does meanwhile hits them alike, after a warm-up that lasts
- * until the JIT compiler is quiet; the p99 latency of each outage must be within 1.2x of {@code none}'s, the
+ * Calls go to the three round-robin, one at a time, through the same threads (one event loop for both ends
+ * of every connection, one handler thread; the calling thread runs the client's callbacks), so that whatever
+ * the machine does meanwhile hits them alike, after a warm-up that lasts until the JIT compiler is quiet (or a
+ * cap); the p99 latency of each outage must be within 1.2x of {@code none}'s, the
  * heap must not grow with the calls, and {@code close()} must return within its bound.
  */
 final class CollectorOutage {
   private static final MethodDescriptor<byte[], byte[]> ECHO =
       Bytes.method(MethodDescriptor.MethodType.UNARY, "reliability.v1.Outage/Echo");
   static final double MAX_P99_RATIO = 1.2;
-  /** Warm-up rounds of this many calls per setup go on until one compiles for less than QUIET_COMPILE_MS. */
+  /**
+   * Warm-up batches of this many calls per setup go on until one compiles for less than QUIET_COMPILE_MS:
+   * at least MIN_WARMUP and at most MAX_WARMUP calls per setup, whatever --scale says (with a tenth of the
+   * warm-up, the OTLP setups' calls ran 20% slower at the median than none's while their code compiled).
+   */
   static final int WARMUP_BATCH = 500;
   static final int MIN_WARMUP = 2_000;
   static final int MAX_WARMUP = 12_000;
@@ -73,13 +79,19 @@ final class CollectorOutage {
    * the median of identical setups by up to 30%). The exporters' own connections use their own threads.
    */
   private static final class Transport implements AutoCloseable {
-    final EventLoopGroup loop = new NioEventLoopGroup(1, Threads.named("outage-loop"));
+    final EventLoopGroup loop = new NioEventLoopGroup(1, new DefaultThreadFactory("outage-loop", true));
     final ExecutorService handlers = Executors.newSingleThreadExecutor(Threads.named("outage-handler"));
 
+    /** Stops both; called after every server and channel on them stopped. */
     @Override
     public void close() throws InterruptedException {
       handlers.shutdownNow();
-      loop.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+      boolean handlersDone = handlers.awaitTermination(5, TimeUnit.SECONDS);
+      boolean loopDone = loop.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+      if (!handlersDone || !loopDone) {
+        throw new IllegalStateException("outage transport threads still running after 10 s (handler thread done: "
+            + handlersDone + ", event loop done: " + loopDone + ")");
+      }
     }
   }
 
@@ -91,6 +103,7 @@ final class CollectorOutage {
     final ManagedChannel channel;
     final long[] latencies;
     int count;
+    private long[] sorted;
 
     Setup(String name, TracingSettings settings, int calls, Transport transport) throws IOException {
       this.name = name;
@@ -101,20 +114,30 @@ final class CollectorOutage {
             responses.onCompleted();
           }))
           .build();
-      server = GrpcServerTracing.create(handle.openTelemetry())
-          .applyTo(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-              .channelType(NioServerSocketChannel.class)
-              .bossEventLoopGroup(transport.loop)
-              .workerEventLoopGroup(transport.loop)
-              .executor(transport.handlers)
-              .addService(service))
-          .build().start();
-      channel = GrpcClientTracing.create(handle.openTelemetry())
-          .applyTo(NettyChannelBuilder.forAddress("127.0.0.1", server.getPort())
-              .channelType(NioSocketChannel.class)
-              .eventLoopGroup(transport.loop)
-              .usePlaintext())
-          .build();
+      Server started = null;
+      try {
+        started = GrpcServerTracing.create(handle.openTelemetry())
+            .applyTo(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .channelType(NioServerSocketChannel.class)
+                .bossEventLoopGroup(transport.loop)
+                .workerEventLoopGroup(transport.loop)
+                .executor(transport.handlers)
+                .addService(service))
+            .build().start();
+        channel = GrpcClientTracing.create(handle.openTelemetry())
+            .applyTo(NettyChannelBuilder.forAddress("127.0.0.1", started.getPort())
+                .channelType(NioSocketChannel.class)
+                .eventLoopGroup(transport.loop)
+                .usePlaintext())
+            .build();
+      } catch (IOException | RuntimeException e) {
+        if (started != null) {
+          started.shutdownNow();
+        }
+        handle.close();
+        throw e;
+      }
+      server = started;
       latencies = new long[calls];
     }
 
@@ -125,15 +148,31 @@ final class CollectorOutage {
       return System.nanoTime() - start;
     }
 
+    /** The p-quantile (nearest rank) of the measured latencies; call once all are measured. */
     long percentile(double p) {
-      long[] sorted = Arrays.copyOf(latencies, count);
-      Arrays.sort(sorted);
+      if (sorted == null) {
+        sorted = Arrays.copyOf(latencies, count);
+        Arrays.sort(sorted);
+      }
       return sorted[Math.min(count - 1, (int) Math.ceil(p * count) - 1)];
     }
 
+    /** Stops the channel, then the server, whatever the channel's shutdown threw. */
     void stopRpc() throws InterruptedException {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      try {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      } finally {
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+
+    /** Stops the RPC side, then closes tracing (idempotent) whatever stopping threw. */
+    void stop() throws InterruptedException {
+      try {
+        stopRpc();
+      } finally {
+        handle.close();
+      }
     }
   }
 
@@ -160,29 +199,69 @@ final class CollectorOutage {
     }
     List<Socket> held = new CopyOnWriteArrayList<>();
     ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-    Thread acceptor = new Thread(() -> {
-      while (!silent.isClosed()) {
-        try {
-          held.add(silent.accept()); // accepted, never read, never answered
-        } catch (IOException e) {
-          return;
-        }
-      }
-    }, "silent-collector");
-    acceptor.setDaemon(true);
-    acceptor.start();
-
     List<Setup> setups = new ArrayList<>();
-    Transport transport = new Transport();
+    Transport transport = null;
+    try {
+      Thread acceptor = new Thread(() -> {
+        while (!silent.isClosed()) {
+          try {
+            held.add(silent.accept()); // accepted, never read, never answered
+          } catch (IOException e) {
+            return;
+          }
+        }
+      }, "silent-collector");
+      acceptor.setDaemon(true);
+      acceptor.start();
+      transport = new Transport();
+      measure(report, setups, transport, closedPort, silent.getLocalPort(), held);
+    } finally {
+      // Every step runs whatever an earlier one threw; the first failure is thrown, the others suppressed.
+      List<Exception> failures = new ArrayList<>();
+      for (Setup setup : setups) {
+        attempt(failures, setup::stop);
+      }
+      if (transport != null) {
+        attempt(failures, transport::close);
+      }
+      attempt(failures, silent::close);
+      for (Socket socket : held) {
+        attempt(failures, socket::close);
+      }
+      if (!failures.isEmpty()) {
+        Exception first = failures.get(0);
+        failures.subList(1, failures.size()).forEach(first::addSuppressed);
+        throw first;
+      }
+    }
+    return report;
+  }
+
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  private static void attempt(List<Exception> failures, Step step) {
+    try {
+      step.run();
+    } catch (Exception e) {
+      failures.add(e);
+    }
+  }
+
+  /** Starts the three setups (added to {@code setups} as they start), measures them and checks the properties. */
+  private void measure(Report report, List<Setup> setups, Transport transport, int closedPort, int silentPort,
+      List<Socket> held) throws Exception {
     try (Watch watch = new Watch()) {
       setups.add(new Setup("none", settings("none", null), callsPerSetup, transport));
       setups.add(new Setup("otlp, closed port", settings("otlp", "http://127.0.0.1:" + closedPort), callsPerSetup,
           transport));
-      setups.add(new Setup("otlp, silent server", settings("otlp", "http://127.0.0.1:" + silent.getLocalPort()),
+      setups.add(new Setup("otlp, silent server", settings("otlp", "http://127.0.0.1:" + silentPort),
           callsPerSetup, transport));
       byte[] payload = new byte[64];
       new Random(seed).nextBytes(payload);
-      int warmup = warmUp(setups, payload);
+      WarmUp warmUp = warmUp(setups, payload, MIN_WARMUP, MAX_WARMUP); // not scaled: the JIT needs what it needs
+      int warmup = warmUp.calls();
       long heapBefore = usedHeapAfterGc();
       long begin = System.nanoTime();
       for (int i = 0; i < callsPerSetup * setups.size(); i++) {
@@ -193,8 +272,9 @@ final class CollectorOutage {
       long heapAfter = usedHeapAfterGc();
 
       Setup none = setups.get(0);
-      report.figure("calls per setup (after " + warmup + " warm-up calls each: until the JIT compiler was quiet, at most " + MAX_WARMUP + ")",
-          callsPerSetup);
+      report.figure("warm-up calls per setup", warmup + (warmUp.quiet() ? " (until the JIT compiler was quiet)"
+          : " (the cap: the JIT compiler was still compiling)"));
+      report.figure("measured calls per setup", callsPerSetup);
       report.figure("elapsed (ms)", elapsedMs);
       for (Setup setup : setups) {
         report.figure("p50 / p90 / p99 / max latency (us), " + setup.name, micros(setup.percentile(0.50)) + " / "
@@ -238,43 +318,36 @@ final class CollectorOutage {
       report.note("Spans per setup: 2 per call (client and server), " + 2 * (warmup + none.count)
           + " in all. The export stats show where they went (OTLP's batch queue holds 2,048; the rest is dropped"
           + " while the collector is down).");
-    } finally {
-      for (Setup setup : setups) {
-        setup.stopRpc();
-        setup.handle.close();
-      }
-      transport.close();
-      silent.close();
-      for (Socket socket : held) {
-        socket.close();
-      }
     }
-    return report;
   }
 
+  /** How the warm-up ended: the calls made per setup, and whether the JIT compiler had gone quiet. */
+  private record WarmUp(int calls, boolean quiet) {}
+
   /**
-   * Calls every setup round-robin until the JIT compiler goes quiet (a batch during which it compiled for
-   * less than {@link #QUIET_COMPILE_MS}), so that compilation on the machine's few cores does not land in the
-   * measured tail; returns the warm-up calls made per setup.
+   * Calls every setup round-robin, at least {@code min} and at most {@code max} times each, until the JIT
+   * compiler goes quiet (a batch during which it compiled for less than {@link #QUIET_COMPILE_MS}), so that
+   * compilation on the machine's few cores does not land in the measured tail.
    */
-  private static int warmUp(List<Setup> setups, byte[] payload) {
+  private static WarmUp warmUp(List<Setup> setups, byte[] payload, int min, int max) {
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
     int calls = 0;
     long compiled = timed ? jit.getTotalCompilationTime() : 0;
-    while (calls < MAX_WARMUP) {
-      for (int i = 0; i < WARMUP_BATCH * setups.size(); i++) {
+    while (calls < max) {
+      int batch = Math.min(WARMUP_BATCH, max - calls);
+      for (int i = 0; i < batch * setups.size(); i++) {
         setups.get(i % setups.size()).call(payload);
       }
-      calls += WARMUP_BATCH;
+      calls += batch;
       long now = timed ? jit.getTotalCompilationTime() : 0;
       boolean quiet = timed && now - compiled < QUIET_COMPILE_MS;
       compiled = now;
-      if (calls >= MIN_WARMUP && (quiet || !timed)) {
-        break;
+      if (calls >= min && quiet) {
+        return new WarmUp(calls, true);
       }
     }
-    return calls;
+    return new WarmUp(calls, false);
   }
 
   private static long usedHeapAfterGc() throws InterruptedException {
