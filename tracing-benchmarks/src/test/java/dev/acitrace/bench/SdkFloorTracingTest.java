@@ -48,6 +48,11 @@ class SdkFloorTracingTest {
     SdkFloorTracing variant = standardPropagators
         ? SdkFloorTracing.withStandardPropagatorsAndConventionAttributes()
         : SdkFloorTracing.withConventionAttributes();
+    if (standardPropagators) {
+      assertThat(variant.propagator()).isSameAs(GrpcTracingVariant.W3C_PROPAGATORS); // OpenTelemetry's own
+    } else {
+      assertThat(variant.propagator()).isNotSameAs(GrpcTracingVariant.W3C_PROPAGATORS);
+    }
     List<SpanData> spans;
     try (OpenTelemetrySdk sdk =
         OpenTelemetrySdk.builder()
