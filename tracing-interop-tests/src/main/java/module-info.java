@@ -9,7 +9,7 @@
  */
 module dev.acitrace.interop {
   requires dev.acitrace.bundle; // brings api, baggage, grpc, grpc.client, grpc.server and the SDK
-  requires dev.acitrace.testing; // EndCounting, for the lifecycle checks
+  requires dev.acitrace.testing; // EndCounting (lifecycle checks), SilentCollector (collector outage)
 
   requires com.google.common; // ListenableFuture, from ClientCalls.futureUnaryCall
   requires com.google.protobuf;

@@ -2,7 +2,8 @@
  * Test fixtures shared by the modules' tests and the reliability suite (not published):
  * {@link dev.acitrace.testing.TestTelemetry}, an SDK exporting to memory, and
  * {@link dev.acitrace.testing.EndCounting}, the "ended exactly once" checks that can fail, and
- * {@link dev.acitrace.testing.TestCalls}, calls the metrics tests drive.
+ * {@link dev.acitrace.testing.TestCalls}, calls the metrics tests drive, and
+ * {@link dev.acitrace.testing.SilentCollector}, a collector that accepts connections and never answers.
  */
 module dev.acitrace.testing {
   // the types in the fixtures' signatures

@@ -2,12 +2,9 @@ package dev.acitrace.bundle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.acitrace.testing.SilentCollector;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -122,38 +119,18 @@ class ShutdownTest {
   void tracesNone_metricsCollectorSilent_warningBlamesTheMetricExporter_notTheSpanExporters() throws Exception {
     // A collector that accepts connections and never answers: the last metric export outlasts the 1 s bound
     // whatever the retry backoff's jitter (to a closed port, OTLP's retries can all fail within 1 s).
-    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      List<Socket> held = new CopyOnWriteArrayList<>();
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            held.add(silent.accept()); // accepted, never read, never answered
-          }
-        } catch (IOException closed) {
-          // the test is over
-        }
-      }, "silent-collector");
-      acceptor.setDaemon(true);
-      acceptor.start();
-      try {
-        TracingHandle tracing = Tracing.init(TracingSettings.builder().registerGlobal(false).shutdownHook(false)
-            .exporters("none").endpoint("http://127.0.0.1:" + silent.getLocalPort())
-            .shutdownTimeout(Duration.ofSeconds(1)).build());
-        tracing.openTelemetry().getMeter("t").counterBuilder("pending").build().add(1); // the export has data
-        long start = System.nanoTime();
-        tracing.close();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2_500));
+    try (SilentCollector silent = new SilentCollector()) {
+      TracingHandle tracing = Tracing.init(TracingSettings.builder().registerGlobal(false).shutdownHook(false)
+          .exporters("none").endpoint(silent.endpoint()).shutdownTimeout(Duration.ofSeconds(1)).build());
+      tracing.openTelemetry().getMeter("t").counterBuilder("pending").build().add(1); // the export has data
+      long start = System.nanoTime();
+      tracing.close();
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2_500));
 
-        assertThat(warnings).extracting(LogRecord::getMessage).singleElement().satisfies(m -> assertThat(m)
-            .isEqualTo("tracing shut down: no spans lost (0 exported); the metric exporters [otlp] did not finish"
-                + " their last export within the shutdown timeout (PT1S), so the metrics pending were not"
-                + " exported: is the collector reachable?"));
-      } finally {
-        silent.close();
-        for (Socket socket : held) {
-          socket.close();
-        }
-      }
+      assertThat(warnings).extracting(LogRecord::getMessage).singleElement().satisfies(m -> assertThat(m)
+          .isEqualTo("tracing shut down: no spans lost (0 exported); the metric exporters [otlp] did not finish"
+              + " their last export within the shutdown timeout (PT1S), so the metrics pending were not"
+              + " exported: is the collector reachable?"));
     }
   }
 

@@ -6,6 +6,7 @@ import dev.acitrace.bundle.TracingHandle;
 import dev.acitrace.bundle.TracingSettings;
 import dev.acitrace.grpc.client.GrpcClientTracing;
 import dev.acitrace.grpc.server.GrpcServerTracing;
+import dev.acitrace.testing.SilentCollector;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -25,13 +26,11 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -197,24 +196,12 @@ final class CollectorOutage {
     try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       closedPort = probe.getLocalPort();
     }
-    List<Socket> held = new CopyOnWriteArrayList<>();
-    ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    SilentCollector silent = new SilentCollector();
     List<Setup> setups = new ArrayList<>();
     Transport transport = null;
     try {
-      Thread acceptor = new Thread(() -> {
-        while (!silent.isClosed()) {
-          try {
-            held.add(silent.accept()); // accepted, never read, never answered
-          } catch (IOException e) {
-            return;
-          }
-        }
-      }, "silent-collector");
-      acceptor.setDaemon(true);
-      acceptor.start();
       transport = new Transport();
-      measure(report, setups, transport, closedPort, silent.getLocalPort(), held);
+      measure(report, setups, transport, closedPort, silent);
     } finally {
       // Every step runs whatever an earlier one threw; the first failure is thrown, the others suppressed.
       List<Exception> failures = new ArrayList<>();
@@ -225,9 +212,6 @@ final class CollectorOutage {
         attempt(failures, transport::close);
       }
       attempt(failures, silent::close);
-      for (Socket socket : held) {
-        attempt(failures, socket::close);
-      }
       if (!failures.isEmpty()) {
         Exception first = failures.get(0);
         failures.subList(1, failures.size()).forEach(first::addSuppressed);
@@ -250,13 +234,13 @@ final class CollectorOutage {
   }
 
   /** Starts the three setups (added to {@code setups} as they start), measures them and checks the properties. */
-  private void measure(Report report, List<Setup> setups, Transport transport, int closedPort, int silentPort,
-      List<Socket> held) throws Exception {
+  private void measure(Report report, List<Setup> setups, Transport transport, int closedPort,
+      SilentCollector silent) throws Exception {
     try (Watch watch = new Watch()) {
       setups.add(new Setup("none", settings("none", null), callsPerSetup, transport));
       setups.add(new Setup("otlp, closed port", settings("otlp", "http://127.0.0.1:" + closedPort), callsPerSetup,
           transport));
-      setups.add(new Setup("otlp, silent server", settings("otlp", "http://127.0.0.1:" + silentPort),
+      setups.add(new Setup("otlp, silent server", settings("otlp", silent.endpoint()),
           callsPerSetup, transport));
       byte[] payload = new byte[64];
       new Random(seed).nextBytes(payload);
@@ -310,7 +294,7 @@ final class CollectorOutage {
         report.figure("spans neither exported, failed nor dropped after close, " + setup.name,
             setup.name.equals("none") ? "n/a (no exporter)" : (spans - counted) + " of " + spans);
       }
-      report.figure("connections the silent server accepted", held.size());
+      report.figure("connections the silent server accepted", silent.connections());
       report.check("nothing uncaught, no SEVERE log", watch.uncaught.get() == 0 && watch.severe.get() == 0,
           watch.uncaught.get() + " uncaught, " + watch.severe.get() + " SEVERE " + watch.uncaughtExamples
               + watch.severeExamples);
