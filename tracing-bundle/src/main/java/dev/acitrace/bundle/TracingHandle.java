@@ -170,40 +170,30 @@ public final class TracingHandle implements AutoCloseable {
           .append(" failed to export, ").append(stats.droppedSpans()).append(" dropped), ")
           .append(stats.exportedSpans()).append(" exported");
     }
-    switch (lateSignal) {
-      case TRACES -> {
-        if (exporter == null) {
-          message.append("; the span processors did not finish within the shutdown timeout (")
-              .append(shutdownTimeout).append(")");
-        } else {
-          message.append("; the exporters ").append(exporters()).append(" did not accept them within the shutdown "
-              + "timeout (").append(shutdownTimeout).append("): is the collector reachable?");
-        }
-        if (!initializer.metricExporters().isEmpty()) {
-          message.append(" Metrics still pending were not exported either.");
-        }
-      }
-      case METRICS -> {
-        if (stats.failedSpans() > 0) {
-          message.append("; the exporters ").append(exporters()).append(" failed them");
-        }
-        message.append("; the metric exporters ").append(initializer.metricExporterNames())
-            .append(" did not finish their last export within the shutdown timeout (").append(shutdownTimeout)
-            .append("), so the metrics pending were not exported: is the collector reachable?");
-      }
-      case LOGS -> {
-        if (stats.failedSpans() > 0) {
-          message.append("; the exporters ").append(exporters()).append(" failed them");
-        }
-        message.append("; the log record processors did not finish within the shutdown timeout (")
+    if (lateSignal == Phase.TRACES) {
+      if (exporter == null) {
+        message.append("; the span processors did not finish within the shutdown timeout (")
             .append(shutdownTimeout).append(")");
+      } else {
+        message.append("; the exporters ").append(exporters()).append(" did not accept them within the shutdown "
+            + "timeout (").append(shutdownTimeout).append("): is the collector reachable?");
       }
-      case DONE -> {
-        if (stats.failedSpans() > 0) {
-          message.append("; the exporters ").append(exporters())
-              .append(" failed them: is the collector reachable?");
-        }
+      if (!initializer.metricExporters().isEmpty()) {
+        message.append(" Metrics still pending were not exported either.");
       }
+    } else if (stats.failedSpans() > 0) {
+      message.append("; the exporters ").append(exporters()).append(" failed them");
+      if (lateSignal == Phase.DONE) {
+        message.append(": is the collector reachable?");
+      }
+    }
+    if (lateSignal == Phase.METRICS) {
+      message.append("; the metric exporters ").append(initializer.metricExporterNames())
+          .append(" did not finish their last export within the shutdown timeout (").append(shutdownTimeout)
+          .append("), so the metrics pending were not exported: is the collector reachable?");
+    } else if (lateSignal == Phase.LOGS) {
+      message.append("; the log record processors did not finish within the shutdown timeout (")
+          .append(shutdownTimeout).append(")");
     }
     if (stuck) {
       message.append(" Shutdown did not finish in time; the exporters were stopped.");
