@@ -14,18 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 class NodePeerTest {
 
   @Test
-  void interopTests_runInTheNamedModule() {
-    // on the module path, patched into dev.acitrace.interop with the generated messages; the root pom's
-    // classpath execution (which runs these too when -Dtest names them) sets acitrace.test.classpath
-    if (Boolean.getBoolean("acitrace.test.classpath")) {
-      assertThat(getClass().getModule().isNamed()).isFalse();
-      return;
-    }
-    assertThat(getClass().getModule().getName()).isEqualTo("dev.acitrace.interop");
-    assertThat(dev.acitrace.interop.proto.HopRequest.class.getModule()).isSameAs(getClass().getModule());
-  }
-
-  @Test
   void locate_noPeerInTheDirectory_failsNamingItInsteadOfSkipping(@TempDir Path empty) {
     String previous = System.setProperty("acitrace.interop.node.dir", empty.toString());
     try {

@@ -15,19 +15,6 @@ import org.junit.jupiter.api.Test;
 class ReliabilityChecksTest {
 
   @Test
-  void suiteAndChecks_runInTheNamedModule() {
-    // on the module path, as reliability/run launches the suite; the root pom's classpath execution (which
-    // runs these too when -Dtest names them) sets acitrace.test.classpath
-    if (Boolean.getBoolean("acitrace.test.classpath")) {
-      assertThat(getClass().getModule().isNamed()).isFalse();
-      return;
-    }
-    assertThat(getClass().getModule().getName()).isEqualTo("dev.acitrace.interop");
-    assertThat(ReliabilitySuite.class.getModule()).isSameAs(getClass().getModule());
-    assertThat(dev.acitrace.testing.EndCounting.class.getModule().getName()).isEqualTo("dev.acitrace.testing");
-  }
-
-  @Test
   void checkPool_scopeLeftOpenOnAPoolThread_isReported() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(Lifecycle.POOL_THREADS);
     try {
